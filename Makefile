@@ -1,0 +1,59 @@
+# emailqueue: `make` builds everything into build/, `make test` installs what is
+# missing, builds, starts a private PostgreSQL and runs every test.
+
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+WERROR     ?= ON
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CTEST_ARGS ?=
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+# Debian 12 packages, by what needs them.
+BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
+                 libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
+TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl \
+                 ca-certificates tzdata util-linux
+
+ENSURE = sh test/support/ensure-packages.sh
+
+.PHONY: all build configure deps deps-test test check asan format clean distclean
+
+all: build
+
+deps:
+	@$(ENSURE) $(BUILD_PACKAGES)
+
+deps-test:
+	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES)
+
+# Re-running cmake on a configured tree is quick and picks up changed options.
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DEQ_WERROR=$(WERROR) \
+	      -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_ARGS) >/dev/null
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# ctest starts the private PostgreSQL as a fixture and stops it afterwards; the
+# explicit stop below also covers an interrupted ctest.
+test: deps-test
+	@$(MAKE) --no-print-directory build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS); rc=$$?; \
+	  bash $(CURDIR)/test/support/pg-cluster.sh stop test-pg >/dev/null 2>&1; exit $$rc
+
+check: test
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps-test
+	@$(MAKE) --no-print-directory test BUILD=build-asan BUILD_TYPE=Debug \
+	  CMAKE_ARGS="-DEQ_SANITIZE=ON $(CMAKE_ARGS)"
+
+format:
+	find apps lib test bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)
+
+distclean:
+	rm -rf build build-*

@@ -1,0 +1,207 @@
+#include "db/connection.hpp"
+
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+namespace eq::db {
+
+ExitCode exit_code_for_sqlstate(std::string_view s) {
+    if (s.starts_with("08") || s == "57P01" || s == "57P02" || s == "57P03" ||
+        s.starts_with("53")) {
+        return ExitCode::unavailable;
+    }
+    if (s == "42P01" || s == "42703" || s == "42883" || s == "3F000" || s == "42704") {
+        return ExitCode::schema;
+    }
+    if (s == "42501" || s.starts_with("28")) {
+        return ExitCode::permission;
+    }
+    if (s == "40001" || s == "40P01" || s == "55P03" || s == "57014") {
+        return ExitCode::temporary;
+    }
+    if (s.starts_with("22") || s.starts_with("23")) {
+        return ExitCode::data;
+    }
+    return ExitCode::internal;
+}
+
+namespace {
+
+void ignore_notice(void*, const char*) {}
+
+std::string trim_message(std::string m) {
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ' || m.back() == '.')) {
+        m.pop_back();
+    }
+    for (auto& c : m) {
+        if (c == '\n') {
+            c = ' ';
+        }
+    }
+    return m;
+}
+
+} // namespace
+
+Connection Connection::open(const std::string& conninfo, std::string_view application_name) {
+    const std::string app(application_name);
+    const char* keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
+    const char* values[] = {conninfo.c_str(), app.c_str(), "10", nullptr};
+    PGconn* conn = PQconnectdbParams(keywords, values, 1);
+    if (conn == nullptr) {
+        throw DbError(ExitCode::unavailable, "cannot connect to the database: out of memory",
+                      "08000", "out of memory");
+    }
+    Connection c(conn);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        // libpq's message names host, port and user, never the password.
+        const std::string message = trim_message(PQerrorMessage(conn));
+        const bool auth = message.find("authentication") != std::string::npos ||
+                          message.find("password") != std::string::npos;
+        throw DbError(auth ? ExitCode::permission : ExitCode::unavailable,
+                      fmt::format("cannot connect to the database: {}", message),
+                      auth ? "28000" : "08001", message,
+                      "set database.url in the config, or DATABASE_URL / PGHOST, PGPORT, "
+                      "PGDATABASE, PGUSER in the environment");
+    }
+    PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+    c.run("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'",
+          "session_setup");
+    return c;
+}
+
+Connection::Connection(Connection&& other) noexcept : m_conn(other.m_conn) {
+    other.m_conn = nullptr;
+}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+    if (this != &other) {
+        if (m_conn != nullptr) {
+            PQfinish(m_conn);
+        }
+        m_conn = other.m_conn;
+        other.m_conn = nullptr;
+    }
+    return *this;
+}
+
+Connection::~Connection() {
+    if (m_conn != nullptr) {
+        PQfinish(m_conn);
+    }
+}
+
+void Connection::fail(pg_result* result, std::string_view name) {
+    std::string sqlstate = "08000";
+    std::string message;
+    std::string hint;
+    if (result != nullptr) {
+        if (const char* s = PQresultErrorField(result, PG_DIAG_SQLSTATE)) {
+            sqlstate = s;
+        }
+        if (const char* m = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)) {
+            message = m;
+        }
+        if (const char* d = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) {
+            message += fmt::format(" ({})", d);
+        }
+        if (const char* h = PQresultErrorField(result, PG_DIAG_MESSAGE_HINT)) {
+            hint = h;
+        }
+        PQclear(result);
+    }
+    if (message.empty()) {
+        message = trim_message(PQerrorMessage(m_conn));
+    }
+    if (PQstatus(m_conn) == CONNECTION_BAD) {
+        sqlstate = sqlstate.starts_with("08") || sqlstate.starts_with("57") ? sqlstate : "08006";
+    }
+    const ExitCode code = exit_code_for_sqlstate(sqlstate);
+    if (code == ExitCode::schema && hint.empty()) {
+        hint = "is the schema up to date? run 'queue-admin db migrate'";
+    }
+    message = trim_message(message);
+    throw DbError(code,
+                  fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]", name, message,
+                              sqlstate),
+                  sqlstate, message, hint);
+}
+
+Result Connection::exec(const Statement& statement, const std::vector<Param>& params,
+                        Shape shape) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) {
+        values.push_back(p ? p->c_str() : nullptr);
+    }
+    PGresult* r = PQexecParams(m_conn, statement.sql, static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0);
+    const auto status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        fail(r, statement.name);
+    }
+    Result result(r, statement.name);
+    const int n = result.rows();
+    const auto wrong = [&](std::string_view expected) {
+        throw Error(ExitCode::internal,
+                    fmt::format("database: statement '{}' returned {} rows where {} was expected",
+                                statement.name, n, expected));
+    };
+    switch (shape) {
+    case Shape::none:
+        if (status != PGRES_COMMAND_OK && n != 0) {
+            wrong("none");
+        }
+        break;
+    case Shape::one:
+        if (n != 1) {
+            wrong("exactly one");
+        }
+        break;
+    case Shape::maybe_one:
+        if (n > 1) {
+            wrong("at most one");
+        }
+        break;
+    case Shape::rows: break;
+    }
+    return result;
+}
+
+void Connection::run(std::string_view sql, std::string_view name) {
+    PGresult* r = PQexec(m_conn, std::string(sql).c_str());
+    const auto status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
+        fail(r, name);
+    }
+    PQclear(r);
+}
+
+bool Connection::in_transaction() const {
+    return m_conn != nullptr && PQtransactionStatus(m_conn) != PQTRANS_IDLE;
+}
+
+bool Connection::is_open() const { return m_conn != nullptr && PQstatus(m_conn) == CONNECTION_OK; }
+
+int Connection::server_version() const { return PQserverVersion(m_conn); }
+
+Transaction::Transaction(Connection& conn, std::string_view begin) : m_conn(conn) {
+    m_conn.run(begin, "begin");
+}
+
+Transaction::~Transaction() {
+    if (!m_done && m_conn.is_open()) {
+        try {
+            m_conn.run("ROLLBACK", "rollback");
+        } catch (...) {
+            // The connection is gone; the server rolls back on its own.
+        }
+    }
+}
+
+void Transaction::commit() {
+    m_conn.run("COMMIT", "commit");
+    m_done = true;
+}
+
+} // namespace eq::db

@@ -1,0 +1,138 @@
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "db/result.hpp"
+#include "util/error.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+struct pg_conn;
+
+namespace eq::db {
+
+// A named SQL statement. The name appears in every error about it, so an operator can
+// tell which query failed; values only ever travel as $n parameters.
+struct Statement {
+    const char* name;
+    const char* sql;
+};
+
+// The result shape a statement promises; anything else is an error naming the statement.
+enum class Shape {
+    none,       // a command: no rows come back (INSERT/UPDATE/DELETE without RETURNING)
+    one,        // exactly one row
+    maybe_one,  // zero or one row
+    rows,       // any number of rows
+};
+
+// A query parameter in text format; nullopt is SQL NULL.
+using Param = std::optional<std::string>;
+
+inline Param to_param(const std::string& v) { return v; }
+inline Param to_param(std::string&& v) { return std::move(v); }
+inline Param to_param(std::string_view v) { return std::string(v); }
+inline Param to_param(const char* v) { return std::string(v); }
+inline Param to_param(bool v) { return std::string(v ? "true" : "false"); }
+inline Param to_param(std::nullopt_t) { return std::nullopt; }
+inline Param to_param(const Uuid& v) { return v.str(); }
+inline Param to_param(Timestamp v) { return format_timestamp(v, true); }
+inline Param to_param(double v) { return std::to_string(v); }
+template <std::integral T>
+    requires(!std::same_as<T, bool>)
+Param to_param(T v) {
+    return std::to_string(v);
+}
+template <class T>
+Param to_param(const std::optional<T>& v) {
+    return v ? to_param(*v) : Param{};
+}
+
+// A database error: the statement's name and the server's message, with the exit code
+// that fits the SQLSTATE (unreachable server -> unavailable, missing table -> schema, ...).
+class DbError : public Error {
+public:
+    DbError(ExitCode code, const std::string& message, std::string sqlstate,
+            std::string server_message, std::string hint = {})
+        : Error(code, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
+          m_server_message(std::move(server_message)) {}
+    const std::string& sqlstate() const { return m_sqlstate; }
+    // The server's (or libpq's) own words, without the statement's name.
+    const std::string& server_message() const { return m_server_message; }
+
+private:
+    std::string m_sqlstate;
+    std::string m_server_message;
+};
+
+// The exit code for a SQLSTATE ("08006" -> unavailable, "42P01" -> schema, ...).
+ExitCode exit_code_for_sqlstate(std::string_view sqlstate);
+
+// Owns a PGconn. Move-only. Sessions run with TimeZone UTC and ISO dates.
+class Connection {
+public:
+    // conninfo: a libpq connection string or URI; empty uses libpq's environment
+    // (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, ...). Throws DbError(unavailable).
+    static Connection open(const std::string& conninfo, std::string_view application_name);
+
+    Connection(Connection&& other) noexcept;
+    Connection& operator=(Connection&& other) noexcept;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
+
+    Result exec(const Statement& statement, const std::vector<Param>& params, Shape shape);
+
+    template <class... Args>
+    Result none(const Statement& s, const Args&... args) {
+        return exec(s, {to_param(args)...}, Shape::none);
+    }
+    template <class... Args>
+    Result one(const Statement& s, const Args&... args) {
+        return exec(s, {to_param(args)...}, Shape::one);
+    }
+    template <class... Args>
+    Result maybe_one(const Statement& s, const Args&... args) {
+        return exec(s, {to_param(args)...}, Shape::maybe_one);
+    }
+    template <class... Args>
+    Result rows(const Statement& s, const Args&... args) {
+        return exec(s, {to_param(args)...}, Shape::rows);
+    }
+
+    // Runs SQL text with no parameters through the simple-query protocol (several
+    // statements allowed); for transaction control and migrations only.
+    void run(std::string_view sql, std::string_view name);
+
+    bool in_transaction() const;
+    bool is_open() const;
+    int server_version() const;
+    pg_conn* handle() const { return m_conn; }
+
+private:
+    explicit Connection(pg_conn* conn) : m_conn(conn) {}
+    [[noreturn]] void fail(pg_result* result, std::string_view name);
+    pg_conn* m_conn = nullptr;
+};
+
+// Rolls back on destruction unless commit() was called; exceptions unwind safely.
+class Transaction {
+public:
+    explicit Transaction(Connection& conn, std::string_view begin = "BEGIN");
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+
+    void commit();
+
+private:
+    Connection& m_conn;
+    bool m_done = false;
+};
+
+} // namespace eq::db

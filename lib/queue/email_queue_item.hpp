@@ -1,0 +1,64 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "util/expected.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace eq::db {
+class Row;
+}
+
+// The select list EmailQueueItem::from_row() reads; a macro so statements can be
+// assembled from string literals at compile time.
+#define EQ_QUEUE_ITEM_COLUMNS                                                                     \
+    "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "      \
+    "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "            \
+    "email_body, message_id, reference_ids, email_log_id"
+
+namespace eq::queue {
+
+// The life of a queue row:
+//   pending -> processing -> sent | failed | skipped | pending (retry later)
+//   processing -> held      (the SMTP outcome is unknown: an operator decides)
+//   pending -> cancelled    (its campaign run was cancelled, or it duplicates another row)
+enum class QueueStatus { pending, processing, sent, failed, skipped, held, cancelled };
+
+std::string_view to_string(QueueStatus s);
+Expected<QueueStatus> parse_queue_status(std::string_view text);
+// A status that ends the row's life (the row is never claimed again on its own).
+bool is_final(QueueStatus s);
+
+// One row of email_queue (the seed's EmailQueueItem model).
+struct EmailQueueItem {
+    Uuid id;
+    Uuid company_id;
+    Uuid campaign_id;
+    Uuid campaign_run_id;
+    Uuid lead_id;
+    QueueStatus status = QueueStatus::pending;
+    int priority = 1;
+    Timestamp created_at;
+    Timestamp scheduled_for;
+    std::optional<Timestamp> processed_at;
+    int retry_count = 0;
+    int max_retries = 3;
+    std::optional<std::string> error_message;
+    // Pre-generated content and threading (a later version of the web application).
+    std::optional<std::string> subject;
+    std::optional<std::string> email_body;
+    std::optional<std::string> message_id;
+    std::optional<std::string> reference_ids;
+    std::optional<Uuid> email_log_id;
+
+    // Reads a row selected with EQ_QUEUE_ITEM_COLUMNS.
+    static EmailQueueItem from_row(const db::Row& row);
+
+    // Why this item could not be stored, or nothing when it is valid.
+    std::optional<Failure> validate() const;
+};
+
+} // namespace eq::queue

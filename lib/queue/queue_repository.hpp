@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "queue/email_queue_item.hpp"
+
+#include "db/connection.hpp"
+
+namespace eq::queue {
+
+// What add_email_to_queue() needs; the database fills in the rest.
+struct NewQueueItem {
+    Uuid company_id;
+    Uuid campaign_id;
+    Uuid campaign_run_id;
+    Uuid lead_id;
+    int priority = 1;
+    std::optional<Timestamp> scheduled_for;  // default: now
+    int max_retries = 3;
+    std::optional<std::string> subject;      // pre-generated content, sent as it is
+    std::optional<std::string> email_body;
+    std::optional<std::string> reference_ids;
+};
+
+// The seed's database functions. Each is one parameterized statement.
+
+// Queues one email. Idempotent: when (campaign_run_id, lead_id) is already queued the
+// existing row is returned unchanged. Throws eq::Error(usage) for an invalid item.
+EmailQueueItem add_email_to_queue(db::Connection& conn, const NewQueueItem& item);
+
+// The next due pending rows of a company in send order (priority DESC, created_at),
+// without claiming them: a read for previews and dry runs.
+std::vector<EmailQueueItem> get_next_emails_to_process(db::Connection& conn,
+                                                       const Uuid& company_id, int limit);
+
+// Sets a row's status (and processed_at / error_message when given); returns the row.
+// Throws eq::Error(not_found) for an unknown id.
+EmailQueueItem update_queue_item_status(db::Connection& conn, const Uuid& id, QueueStatus status,
+                                        std::optional<Timestamp> processed_at = std::nullopt,
+                                        std::optional<std::string> error_message = std::nullopt);
+
+// Rows of a campaign run not yet finished (pending or processing).
+std::int64_t get_pending_emails_count(db::Connection& conn, const Uuid& campaign_run_id);
+
+// The statement behind get_next_emails_to_process(), for EXPLAIN in tests.
+extern const db::Statement k_next_emails_statement;
+
+// One row by id, if it exists.
+std::optional<EmailQueueItem> find_queue_item(db::Connection& conn, const Uuid& id);
+
+} // namespace eq::queue

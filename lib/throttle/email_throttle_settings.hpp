@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/expected.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace eq::throttle {
+
+inline constexpr int k_default_per_hour = 50;
+inline constexpr int k_default_per_day = 500;
+
+// A company's limits (the seed's EmailThrottleSettings model). A company without a row
+// gets the defaults: 50 an hour, 500 a day, enabled.
+struct EmailThrottleSettings {
+    Uuid company_id;
+    int max_emails_per_hour = k_default_per_hour;
+    int max_emails_per_day = k_default_per_day;
+    // false: the company's queue is not processed at all (held).
+    bool enabled = true;
+    std::optional<Timestamp> created_at;  // absent: no row, the defaults apply
+    std::optional<Timestamp> updated_at;
+
+    bool is_default() const { return !created_at.has_value(); }
+
+    // Errors make the settings unusable (negative limits); warnings are worth telling
+    // the operator (an hourly limit above the daily one can never be reached).
+    std::optional<Failure> validate() const;
+    std::vector<std::string> warnings() const;
+};
+
+} // namespace eq::throttle

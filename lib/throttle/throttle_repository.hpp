@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "throttle/email_throttle_settings.hpp"
+
+#include "db/connection.hpp"
+
+namespace eq::throttle {
+
+// The company's settings, or the defaults when it has no row (is_default() tells).
+EmailThrottleSettings get_email_throttle_settings(db::Connection& conn, const Uuid& company_id);
+
+// Changes what is given and leaves the rest; creates the row when absent and sets
+// updated_at. Throws eq::Error: not_found for an unknown company, usage for a negative
+// limit (nothing is written in either case).
+EmailThrottleSettings update_email_throttle_settings(db::Connection& conn, const Uuid& company_id,
+                                                     std::optional<int> max_emails_per_hour,
+                                                     std::optional<int> max_emails_per_day,
+                                                     std::optional<bool> enabled);
+
+// Emails the company sent (status 'sent') with processed_at at or after start_time.
+std::int64_t get_emails_sent_count(db::Connection& conn, const Uuid& company_id,
+                                   Timestamp start_time);
+
+// What a company used of its sliding windows, by the database's clock: rows sent or
+// held (possibly sent) in the last hour and the last 24 hours, and rows in flight
+// (claimed, being sent now), which count against both windows.
+struct WindowUsage {
+    std::int64_t sent_last_hour = 0;
+    std::int64_t sent_last_day = 0;
+    std::int64_t in_flight = 0;
+};
+WindowUsage get_window_usage(db::Connection& conn, const Uuid& company_id);
+
+// The statement behind get_window_usage(), for EXPLAIN in tests.
+extern const db::Statement k_window_usage_statement;
+
+} // namespace eq::throttle

@@ -1,0 +1,430 @@
+#include "util/json.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace eq {
+
+std::int64_t Json::as_int() const {
+    if (m_v.index() == 3) {
+        return static_cast<std::int64_t>(std::get<double>(m_v));
+    }
+    return std::get<std::int64_t>(m_v);
+}
+
+double Json::as_double() const {
+    if (m_v.index() == 2) {
+        return static_cast<double>(std::get<std::int64_t>(m_v));
+    }
+    return std::get<double>(m_v);
+}
+
+Json& Json::set(std::string key, Json value) {
+    auto& obj = std::get<Object>(m_v);
+    for (auto& [k, v] : obj) {
+        if (k == key) {
+            v = std::move(value);
+            return v;
+        }
+    }
+    obj.emplace_back(std::move(key), std::move(value));
+    return obj.back().second;
+}
+
+const Json* Json::find(std::string_view key) const {
+    if (!is_object()) {
+        return nullptr;
+    }
+    for (const auto& [k, v] : std::get<Object>(m_v)) {
+        if (k == key) {
+            return &v;
+        }
+    }
+    return nullptr;
+}
+
+Json& Json::push(Json value) {
+    auto& arr = std::get<Array>(m_v);
+    arr.push_back(std::move(value));
+    return arr.back();
+}
+
+void json_quote(std::string& out, std::string_view s) {
+    out.push_back('"');
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+            if (c < 0x20 || c == 0x7f) {
+                out += fmt::format("\\u{:04x}", c);
+            } else {
+                out.push_back(ch);
+            }
+        }
+    }
+    out.push_back('"');
+}
+
+void Json::write(std::string& out, int indent, int depth) const {
+    const auto newline = [&](int d) {
+        if (indent > 0) {
+            out.push_back('\n');
+            out.append(static_cast<std::size_t>(indent * d), ' ');
+        }
+    };
+    switch (m_v.index()) {
+    case 0: out += "null"; break;
+    case 1: out += std::get<bool>(m_v) ? "true" : "false"; break;
+    case 2: out += fmt::format("{}", std::get<std::int64_t>(m_v)); break;
+    case 3: {
+        const double d = std::get<double>(m_v);
+        out += std::isfinite(d) ? fmt::format("{}", d) : "null";
+        break;
+    }
+    case 4: json_quote(out, std::get<std::string>(m_v)); break;
+    case 5: {
+        const auto& arr = std::get<Array>(m_v);
+        out.push_back('[');
+        for (std::size_t i = 0; i < arr.size(); ++i) {
+            if (i) {
+                out.push_back(',');
+            }
+            newline(depth + 1);
+            arr[i].write(out, indent, depth + 1);
+        }
+        if (!arr.empty()) {
+            newline(depth);
+        }
+        out.push_back(']');
+        break;
+    }
+    case 6: {
+        const auto& obj = std::get<Object>(m_v);
+        out.push_back('{');
+        for (std::size_t i = 0; i < obj.size(); ++i) {
+            if (i) {
+                out.push_back(',');
+            }
+            newline(depth + 1);
+            json_quote(out, obj[i].first);
+            out += indent > 0 ? ": " : ":";
+            obj[i].second.write(out, indent, depth + 1);
+        }
+        if (!obj.empty()) {
+            newline(depth);
+        }
+        out.push_back('}');
+        break;
+    }
+    }
+}
+
+std::string Json::dump() const {
+    std::string out;
+    write(out, 0, 0);
+    return out;
+}
+
+std::string Json::pretty() const {
+    std::string out;
+    write(out, 2, 0);
+    return out;
+}
+
+namespace {
+
+class Parser {
+public:
+    explicit Parser(std::string_view s) : m_s(s) {}
+
+    Expected<Json> run() {
+        Json v;
+        if (!value(v, 0)) {
+            return fail(m_error);
+        }
+        skip_ws();
+        if (m_p != m_s.size()) {
+            return fail(fmt::format("invalid JSON at offset {}: unexpected text after the value",
+                                    m_p));
+        }
+        return v;
+    }
+
+private:
+    bool error(std::string_view what) {
+        m_error = fmt::format("invalid JSON at offset {}: {}", m_p, what);
+        return false;
+    }
+    void skip_ws() {
+        while (m_p < m_s.size() &&
+               (m_s[m_p] == ' ' || m_s[m_p] == '\t' || m_s[m_p] == '\n' || m_s[m_p] == '\r')) {
+            ++m_p;
+        }
+    }
+    bool literal(std::string_view word) {
+        if (m_s.substr(m_p, word.size()) != word) {
+            return error("unexpected token");
+        }
+        m_p += word.size();
+        return true;
+    }
+    bool value(Json& out, int depth) {
+        if (depth > 200) {
+            return error("nesting too deep");
+        }
+        skip_ws();
+        if (m_p >= m_s.size()) {
+            return error("unexpected end of input");
+        }
+        const char c = m_s[m_p];
+        if (c == '{') {
+            return object(out, depth);
+        }
+        if (c == '[') {
+            return array(out, depth);
+        }
+        if (c == '"') {
+            std::string s;
+            if (!string(s)) {
+                return false;
+            }
+            out = Json(std::move(s));
+            return true;
+        }
+        if (c == 't') {
+            out = Json(true);
+            return literal("true");
+        }
+        if (c == 'f') {
+            out = Json(false);
+            return literal("false");
+        }
+        if (c == 'n') {
+            out = Json(nullptr);
+            return literal("null");
+        }
+        return number(out);
+    }
+    bool number(Json& out) {
+        const std::size_t start = m_p;
+        bool is_float = false;
+        if (m_p < m_s.size() && m_s[m_p] == '-') {
+            ++m_p;
+        }
+        const std::size_t int_start = m_p;
+        while (m_p < m_s.size() && m_s[m_p] >= '0' && m_s[m_p] <= '9') {
+            ++m_p;
+        }
+        if (m_p == int_start) {
+            return error("unexpected character");
+        }
+        if (m_p < m_s.size() && m_s[m_p] == '.') {
+            is_float = true;
+            ++m_p;
+            const std::size_t frac = m_p;
+            while (m_p < m_s.size() && m_s[m_p] >= '0' && m_s[m_p] <= '9') {
+                ++m_p;
+            }
+            if (m_p == frac) {
+                return error("bad number");
+            }
+        }
+        if (m_p < m_s.size() && (m_s[m_p] == 'e' || m_s[m_p] == 'E')) {
+            is_float = true;
+            ++m_p;
+            if (m_p < m_s.size() && (m_s[m_p] == '+' || m_s[m_p] == '-')) {
+                ++m_p;
+            }
+            const std::size_t exp = m_p;
+            while (m_p < m_s.size() && m_s[m_p] >= '0' && m_s[m_p] <= '9') {
+                ++m_p;
+            }
+            if (m_p == exp) {
+                return error("bad number");
+            }
+        }
+        const std::string text(m_s.substr(start, m_p - start));
+        if (!is_float && text.size() < 19) {
+            out = Json(std::strtoll(text.c_str(), nullptr, 10));
+        } else {
+            out = Json(std::strtod(text.c_str(), nullptr));
+        }
+        return true;
+    }
+    bool hex4(unsigned& cp) {
+        if (m_p + 4 > m_s.size()) {
+            return error("bad \\u escape");
+        }
+        cp = 0;
+        for (int i = 0; i < 4; ++i) {
+            const char h = m_s[m_p++];
+            cp <<= 4;
+            if (h >= '0' && h <= '9') {
+                cp |= static_cast<unsigned>(h - '0');
+            } else if (h >= 'a' && h <= 'f') {
+                cp |= static_cast<unsigned>(h - 'a' + 10);
+            } else if (h >= 'A' && h <= 'F') {
+                cp |= static_cast<unsigned>(h - 'A' + 10);
+            } else {
+                return error("bad \\u escape");
+            }
+        }
+        return true;
+    }
+    static void utf8(std::string& out, unsigned cp) {
+        if (cp < 0x80) {
+            out.push_back(static_cast<char>(cp));
+        } else if (cp < 0x800) {
+            out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+        } else if (cp < 0x10000) {
+            out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+        } else {
+            out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+        }
+    }
+    bool string(std::string& out) {
+        ++m_p; // opening quote
+        while (true) {
+            if (m_p >= m_s.size()) {
+                return error("unterminated string");
+            }
+            const char c = m_s[m_p++];
+            if (c == '"') {
+                return true;
+            }
+            if (static_cast<unsigned char>(c) < 0x20) {
+                return error("control character in string");
+            }
+            if (c != '\\') {
+                out.push_back(c);
+                continue;
+            }
+            if (m_p >= m_s.size()) {
+                return error("unterminated string");
+            }
+            const char e = m_s[m_p++];
+            switch (e) {
+            case '"': out.push_back('"'); break;
+            case '\\': out.push_back('\\'); break;
+            case '/': out.push_back('/'); break;
+            case 'b': out.push_back('\b'); break;
+            case 'f': out.push_back('\f'); break;
+            case 'n': out.push_back('\n'); break;
+            case 'r': out.push_back('\r'); break;
+            case 't': out.push_back('\t'); break;
+            case 'u': {
+                unsigned cp = 0;
+                if (!hex4(cp)) {
+                    return false;
+                }
+                if (cp >= 0xd800 && cp < 0xdc00) {
+                    unsigned lo = 0;
+                    if (m_s.substr(m_p, 2) != "\\u") {
+                        return error("unpaired surrogate");
+                    }
+                    m_p += 2;
+                    if (!hex4(lo) || lo < 0xdc00 || lo > 0xdfff) {
+                        return error("unpaired surrogate");
+                    }
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                } else if (cp >= 0xdc00 && cp < 0xe000) {
+                    return error("unpaired surrogate");
+                }
+                utf8(out, cp);
+                break;
+            }
+            default: return error("bad escape");
+            }
+        }
+    }
+    bool array(Json& out, int depth) {
+        ++m_p;
+        out = Json::array();
+        skip_ws();
+        if (m_p < m_s.size() && m_s[m_p] == ']') {
+            ++m_p;
+            return true;
+        }
+        while (true) {
+            Json v;
+            if (!value(v, depth + 1)) {
+                return false;
+            }
+            out.push(std::move(v));
+            skip_ws();
+            if (m_p < m_s.size() && m_s[m_p] == ',') {
+                ++m_p;
+                continue;
+            }
+            if (m_p < m_s.size() && m_s[m_p] == ']') {
+                ++m_p;
+                return true;
+            }
+            return error("expected ',' or ']'");
+        }
+    }
+    bool object(Json& out, int depth) {
+        ++m_p;
+        out = Json::object();
+        skip_ws();
+        if (m_p < m_s.size() && m_s[m_p] == '}') {
+            ++m_p;
+            return true;
+        }
+        while (true) {
+            skip_ws();
+            if (m_p >= m_s.size() || m_s[m_p] != '"') {
+                return error("expected a string key");
+            }
+            std::string key;
+            if (!string(key)) {
+                return false;
+            }
+            skip_ws();
+            if (m_p >= m_s.size() || m_s[m_p] != ':') {
+                return error("expected ':'");
+            }
+            ++m_p;
+            Json v;
+            if (!value(v, depth + 1)) {
+                return false;
+            }
+            out.set(std::move(key), std::move(v));
+            skip_ws();
+            if (m_p < m_s.size() && m_s[m_p] == ',') {
+                ++m_p;
+                continue;
+            }
+            if (m_p < m_s.size() && m_s[m_p] == '}') {
+                ++m_p;
+                return true;
+            }
+            return error("expected ',' or '}'");
+        }
+    }
+
+    std::string_view m_s;
+    std::size_t m_p = 0;
+    std::string m_error;
+};
+
+} // namespace
+
+Expected<Json> Json::parse(std::string_view text) { return Parser(text).run(); }
+
+} // namespace eq

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include "db/connection.hpp"
+#include "support/test_database.hpp"
+
+using namespace eq;
+using namespace eq::test;
+
+namespace {
+
+constexpr db::Statement k_echo{"echo", "SELECT $1::text AS v, $2::int AS n"};
+constexpr db::Statement k_series{"series", "SELECT generate_series(1, $1::int) AS i"};
+constexpr db::Statement k_missing{"missing_table", "SELECT * FROM no_such_table"};
+constexpr db::Statement k_insert{"insert_t", "INSERT INTO t (v) VALUES ($1)"};
+
+} // namespace
+
+TEST_CASE("values travel as parameters, SQL metacharacters included", "[db]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    const std::string nasty = "'); DROP TABLE email_queue; -- \\ \" $1 \xc3\xa9";
+    const auto r = conn.one(k_echo, nasty, 7);
+    CHECK(r.only().text("v") == nasty);
+    CHECK(r.only().integer("n") == 7);
+    CHECK(tdb.scalar("SELECT to_regclass('email_queue') IS NOT NULL") == "t");
+    const auto nulls = conn.one(k_echo, std::nullopt, std::optional<int>{});
+    CHECK(nulls.only().is_null("v"));
+    CHECK_FALSE(nulls.only().opt_integer("n").has_value());
+}
+
+TEST_CASE("a statement that breaks its promised shape fails naming the statement", "[db]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    CHECK(conn.rows(k_series, 3).rows() == 3);
+    CHECK(conn.maybe_one(k_series, 0).empty());
+    CHECK_THROWS_WITH(conn.one(k_series, 2),
+                      "database: statement 'series' returned 2 rows where exactly one was expected");
+    CHECK_THROWS_WITH(conn.maybe_one(k_series, 2),
+                      "database: statement 'series' returned 2 rows where at most one was expected");
+    CHECK_THROWS_WITH(conn.none(k_series, 1),
+                      "database: statement 'series' returned 1 rows where none was expected");
+    CHECK_THROWS_WITH(conn.one(k_series, 1).only().text("nope"),
+                      "statement 'series' has no column 'nope'");
+}
+
+TEST_CASE("server errors carry the statement, the message and a fitting exit code", "[db]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    try {
+        conn.rows(k_missing);
+        FAIL("no exception");
+    } catch (const db::DbError& e) {
+        CHECK(e.code() == ExitCode::schema);
+        CHECK(e.sqlstate() == "42P01");
+        CHECK(std::string(e.what()) == "database: statement 'missing_table' failed: relation "
+                                       "\"no_such_table\" does not exist [SQLSTATE 42P01]");
+        CHECK(e.hint() == "is the schema up to date? run 'queue-admin db migrate'");
+    }
+    CHECK(db::exit_code_for_sqlstate("08006") == ExitCode::unavailable);
+    CHECK(db::exit_code_for_sqlstate("42501") == ExitCode::permission);
+    CHECK(db::exit_code_for_sqlstate("40P01") == ExitCode::temporary);
+    CHECK(db::exit_code_for_sqlstate("23505") == ExitCode::data);
+}
+
+TEST_CASE("a transaction guard rolls back unless committed", "[db]") {
+    TestDatabase tdb;
+    tdb.exec("CREATE TABLE t (v text)");
+    auto conn = tdb.connect();
+    try {
+        db::Transaction tx(conn);
+        conn.none(k_insert, "lost");
+        throw std::runtime_error("boom");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK_FALSE(conn.in_transaction());
+    {
+        db::Transaction tx(conn);
+        conn.none(k_insert, "kept");
+        tx.commit();
+    }
+    CHECK(tdb.scalar("SELECT string_agg(v, ',') FROM t") == "kept");
+}
+
+TEST_CASE("sessions use UTC, and timestamps read back exactly", "[db]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    constexpr db::Statement k_ts{"ts", "SELECT $1::timestamptz AS t, current_setting('TimeZone') AS tz"};
+    const auto t = *parse_timestamp("2026-03-29T01:30:00.123456+02:00");
+    const auto r = conn.one(k_ts, t);
+    CHECK(r.only().text("tz") == "UTC");
+    CHECK(r.only().time("t") == t);
+}
+
+TEST_CASE("an unreachable server is an 'unavailable' error without secrets", "[db]") {
+    try {
+        db::Connection::open("postgresql://queue:topsecret@127.0.0.1:1/nowhere", "test");
+        FAIL("no exception");
+    } catch (const db::DbError& e) {
+        CHECK(e.code() == ExitCode::unavailable);
+        CHECK(std::string(e.what()).find("cannot connect to the database") == 0);
+        CHECK(std::string(e.what()).find("topsecret") == std::string::npos);
+    }
+}

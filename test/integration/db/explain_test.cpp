@@ -1,0 +1,72 @@
+#include <catch2/catch.hpp>
+
+#include <libpq-fe.h>
+
+#include "queue/queue_repository.hpp"
+#include "support/seed_data.hpp"
+#include "support/test_database.hpp"
+#include "throttle/throttle_repository.hpp"
+
+using namespace eq;
+using namespace eq::test;
+
+namespace {
+
+// EXPLAIN of a library statement with its parameters, as one text.
+std::string explain(db::Connection& conn, const db::Statement& s,
+                    const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    for (const auto& p : params) {
+        values.push_back(p.c_str());
+    }
+    const std::string sql = std::string("EXPLAIN ") + s.sql;
+    PGresult* r = PQexecParams(conn.handle(), sql.c_str(), static_cast<int>(values.size()),
+                               nullptr, values.data(), nullptr, nullptr, 0);
+    REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
+    std::string plan;
+    for (int i = 0; i < PQntuples(r); ++i) {
+        plan += PQgetvalue(r, i, 0);
+        plan += '\n';
+    }
+    PQclear(r);
+    return plan;
+}
+
+} // namespace
+
+TEST_CASE("the claim order and the sliding windows are served by indexes", "[explain]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    // 200 companies with 100,000 rows of history and a few due rows each.
+    tdb.exec(R"(
+        INSERT INTO companies (name) SELECT 'c' || g FROM generate_series(1, 200) g;
+        INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
+        INSERT INTO campaign_runs (campaign_id) SELECT id FROM campaigns;
+        INSERT INTO leads (company_id, email)
+          SELECT c.id, 'l' || g || '@' || c.name || '.example'
+          FROM companies c, generate_series(1, 505) g;
+        INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, status,
+                                 processed_at, created_at)
+          SELECT l.company_id, ca.id, r.id, l.id,
+                 CASE WHEN row_number() OVER (PARTITION BY l.company_id) <= 5 THEN 'pending'
+                      ELSE 'sent' END,
+                 now() - random() * interval '30 days', now() - interval '31 days'
+          FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
+          JOIN campaign_runs r ON r.campaign_id = ca.id;
+        UPDATE email_queue SET processed_at = NULL WHERE status = 'pending';
+        ANALYZE;
+    )");
+    REQUIRE(tdb.count("SELECT count(*) FROM email_queue") == 101000);
+    const auto company = tdb.scalar("SELECT id FROM companies LIMIT 1");
+
+    const auto next = explain(conn, queue::k_next_emails_statement, {company, "10"});
+    INFO(next);
+    CHECK(next.find("email_queue_claim_idx") != std::string::npos);
+    CHECK(next.find("Seq Scan on email_queue") == std::string::npos);
+
+    const auto window = explain(conn, throttle::k_window_usage_statement, {company});
+    INFO(window);
+    CHECK(window.find("email_queue_window_idx") != std::string::npos);
+    CHECK(window.find("email_queue_in_flight_idx") != std::string::npos);
+    CHECK(window.find("Seq Scan on email_queue") == std::string::npos);
+}

@@ -1,0 +1,261 @@
+#include "support/process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace eq::test {
+
+namespace {
+
+std::vector<std::string> build_env(const std::map<std::string, std::string>& overrides) {
+    std::vector<std::string> out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string entry(*e);
+        const auto name = entry.substr(0, entry.find('='));
+        if (!overrides.contains(name)) {
+            out.push_back(entry);
+        }
+    }
+    for (const auto& [k, v] : overrides) {
+        if (!v.empty()) {
+            out.push_back(k + "=" + v);
+        }
+    }
+    return out;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+    std::vector<char*> out;
+    for (auto& s : v) {
+        out.push_back(s.data());
+    }
+    out.push_back(nullptr);
+    return out;
+}
+
+int decode_status(int status) {
+    if (WIFEXITED(status)) {
+        return WEXITSTATUS(status);
+    }
+    if (WIFSIGNALED(status)) {
+        return 128 + WTERMSIG(status);
+    }
+    return -1;
+}
+
+} // namespace
+
+ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+        pipe2(err_pipe, O_CLOEXEC) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    auto args = argv;
+    auto env = build_env(options.env);
+    auto c_args = c_strings(args);
+    auto c_env = c_strings(env);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid == 0) {
+        dup2(in_pipe[0], 0);
+        dup2(out_pipe[1], 1);
+        dup2(err_pipe[1], 2);
+        setpgid(0, 0);
+        execve(c_args[0], c_args.data(), c_env.data());
+        std::fprintf(stderr, "exec %s: %s\n", c_args[0], std::strerror(errno));
+        _exit(127);
+    }
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+
+    ProcessResult result;
+    std::size_t written = 0;
+    int in_fd = in_pipe[1];
+    if (options.stdin_text.empty()) {
+        close(in_fd);
+        in_fd = -1;
+    } else {
+        fcntl(in_fd, F_SETFL, O_NONBLOCK);
+    }
+    const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    bool out_open = true, err_open = true;
+    char buf[65536];
+    while (out_open || err_open) {
+        pollfd fds[3];
+        int n = 0;
+        if (out_open) {
+            fds[n++] = {out_pipe[0], POLLIN, 0};
+        }
+        if (err_open) {
+            fds[n++] = {err_pipe[0], POLLIN, 0};
+        }
+        if (in_fd >= 0) {
+            fds[n++] = {in_fd, POLLOUT, 0};
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            ::kill(-pid, SIGKILL);
+            ::kill(pid, SIGKILL);
+            int st = 0;
+            waitpid(pid, &st, 0);
+            close(out_pipe[0]);
+            close(err_pipe[0]);
+            if (in_fd >= 0) {
+                close(in_fd);
+            }
+            throw std::runtime_error("process timed out: " + argv[0] + "\nstdout: " + result.out +
+                                     "\nstderr: " + result.err);
+        }
+        if (poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count())) < 0 &&
+            errno != EINTR) {
+            throw std::runtime_error("poll failed");
+        }
+        for (int i = 0; i < n; ++i) {
+            if (fds[i].revents == 0) {
+                continue;
+            }
+            if (fds[i].fd == in_fd) {
+                const auto w = write(in_fd, options.stdin_text.data() + written,
+                                     options.stdin_text.size() - written);
+                if (w > 0) {
+                    written += static_cast<std::size_t>(w);
+                }
+                if (w < 0 || written == options.stdin_text.size()) {
+                    close(in_fd);
+                    in_fd = -1;
+                }
+                continue;
+            }
+            const auto r = read(fds[i].fd, buf, sizeof buf);
+            if (r <= 0) {
+                if (fds[i].fd == out_pipe[0]) {
+                    out_open = false;
+                } else {
+                    err_open = false;
+                }
+                continue;
+            }
+            (fds[i].fd == out_pipe[0] ? result.out : result.err)
+                .append(buf, static_cast<std::size_t>(r));
+        }
+    }
+    if (in_fd >= 0) {
+        close(in_fd);
+    }
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.exit_code = decode_status(status);
+    return result;
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::string& log_path,
+                                     const std::map<std::string, std::string>& env_overrides) {
+    auto args = argv;
+    auto env = build_env(env_overrides);
+    auto c_args = c_strings(args);
+    auto c_env = c_strings(env);
+    m_pid = fork();
+    if (m_pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (m_pid == 0) {
+        const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        const int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        dup2(log, 1);
+        dup2(log, 2);
+        setpgid(0, 0);
+        execve(c_args[0], c_args.data(), c_env.data());
+        std::fprintf(stderr, "exec %s: %s\n", c_args[0], std::strerror(errno));
+        _exit(127);
+    }
+}
+
+BackgroundProcess::~BackgroundProcess() {
+    if (m_pid > 0) {
+        ::kill(-m_pid, SIGKILL);
+        ::kill(m_pid, SIGKILL);
+        int st = 0;
+        waitpid(m_pid, &st, 0);
+    }
+}
+
+bool BackgroundProcess::running() {
+    if (m_pid <= 0) {
+        return false;
+    }
+    int st = 0;
+    return waitpid(m_pid, &st, WNOHANG) == 0;
+}
+
+void BackgroundProcess::kill(int signal) {
+    if (m_pid > 0) {
+        ::kill(m_pid, signal);
+    }
+}
+
+int BackgroundProcess::wait() {
+    int status = 0;
+    waitpid(m_pid, &status, 0);
+    m_pid = -1;
+    return decode_status(status);
+}
+
+std::string program_path(const std::string& name) { return std::string(EQ_BIN_DIR) + "/" + name; }
+
+int free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        close(fd);
+        throw std::runtime_error("bind failed");
+    }
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+void wait_for_port(int port, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<uint16_t>(port));
+        const int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+        close(fd);
+        if (rc == 0) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("nothing listens on 127.0.0.1:" + std::to_string(port));
+}
+
+} // namespace eq::test

@@ -1,0 +1,244 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "config/config.hpp"
+#include "support/temp_dir.hpp"
+#include "util/error.hpp"
+
+using namespace eq;
+using eq::test::TempDir;
+
+namespace {
+
+// The error a config text produces: "code|message|hint".
+std::string error_of(const std::string& yaml) {
+    try {
+        config::parse(yaml, "test.yaml");
+    } catch (const Error& e) {
+        return std::to_string(to_int(e.code())) + "|" + e.what() + "|" + e.hint();
+    }
+    return "no error";
+}
+
+// Sets an environment variable for one scope.
+struct ScopedEnv {
+    std::string name;
+    ScopedEnv(std::string n, const char* value) : name(std::move(n)) {
+        if (value) {
+            setenv(name.c_str(), value, 1);
+        } else {
+            unsetenv(name.c_str());
+        }
+    }
+    ~ScopedEnv() { unsetenv(name.c_str()); }
+};
+
+} // namespace
+
+TEST_CASE("defaults have the three built-in providers at 465 with TLS", "[config]") {
+    const auto c = config::defaults();
+    for (const auto& [name, host] : {std::pair{"gmail", "smtp.gmail.com"},
+                                     std::pair{"outlook", "smtp.office365.com"},
+                                     std::pair{"yahoo", "smtp.mail.yahoo.com"}}) {
+        const auto* p = c.provider(name);
+        REQUIRE(p != nullptr);
+        CHECK(p->host == host);
+        CHECK(p->port == 465);
+        CHECK(p->security == config::Security::tls);
+        CHECK(p->verify_peer);
+    }
+    CHECK(c.provider("GMail") != nullptr);
+    CHECK(c.provider("aol") == nullptr);
+    CHECK(c.processing.batch_cap == 10);
+}
+
+TEST_CASE("a config file overrides and extends providers", "[config]") {
+    const auto c = config::parse(R"(
+database:
+  url: postgresql://queue@db.internal/app
+smtp:
+  providers:
+    gmail:
+      port: 587
+      security: starttls
+    local:
+      host: 127.0.0.1
+      port: 2525
+      security: none
+tracking:
+  base_url: https://app.example.com/
+processing:
+  batch_cap: 25
+)",
+                                 "x.yaml");
+    CHECK(c.database.url == "postgresql://queue@db.internal/app");
+    CHECK(c.provider("gmail")->host == "smtp.gmail.com");
+    CHECK(c.provider("gmail")->port == 587);
+    CHECK(c.provider("gmail")->security == config::Security::starttls);
+    CHECK(c.provider("local")->port == 2525);
+    CHECK(c.provider("local")->security == config::Security::none);
+    CHECK(c.tracking.base_url == "https://app.example.com");
+    CHECK(c.processing.batch_cap == 25);
+}
+
+TEST_CASE("an unknown key fails with file:line and a suggestion", "[config]") {
+    const auto e = error_of("processing:\n  batch_cap: 5\n  batchcap: 5\n");
+    CHECK(e == "78|test.yaml:3: unknown key 'processing.batchcap'|did you mean "
+               "'processing.batch_cap'?");
+    CHECK(error_of("nonsense: 1\n").starts_with("78|test.yaml:1: unknown key 'nonsense'"));
+    CHECK(error_of("smtp:\n  providers:\n    gmail:\n      prot: 25\n")
+              .starts_with("78|test.yaml:4: unknown key 'smtp.providers.gmail.prot'|did you "
+                           "mean 'smtp.providers.gmail.port'?"));
+}
+
+TEST_CASE("wrong types and negative limits fail with file:line", "[config]") {
+    CHECK(error_of("processing:\n  batch_cap: ten\n") ==
+          "78|test.yaml:2: processing.batch_cap: 'ten' is not a whole number|");
+    CHECK(error_of("processing:\n  batch_cap: -3\n") ==
+          "78|test.yaml:2: processing.batch_cap: -3 is negative; it must be at least 1|");
+    CHECK(error_of("processing:\n  batch_cap: [1, 2]\n")
+              .starts_with("78|test.yaml:2: processing.batch_cap: expected a single value, found a list"));
+    CHECK(error_of("smtp:\n  providers:\n    x:\n      host: h\n      port: 70000\n")
+              .starts_with("78|test.yaml:5: smtp.providers.x.port: 70000 is out of range"));
+    CHECK(error_of("smtp:\n  providers:\n    x:\n      host: h\n      security: ssl\n")
+              .starts_with("78|test.yaml:5: smtp.providers.x.security: 'ssl' is not one of"));
+    CHECK(error_of("smtp:\n  providers:\n    x:\n      host: h\n      verify_peer: maybe\n")
+              .starts_with("78|test.yaml:5: smtp.providers.x.verify_peer: 'maybe' is not a boolean"));
+    CHECK(error_of("tracking:\n  base_url: ftp://x\n")
+              .starts_with("78|test.yaml:2: tracking.base_url: 'ftp://x' is not an http"));
+    CHECK(error_of("processing: 5\n")
+              .starts_with("78|test.yaml:1: 'processing' is a section"));
+    CHECK(error_of("smtp:\n  providers:\n    newone:\n      port: 25\n")
+              .starts_with("78|test.yaml: smtp.providers.newone has no host"));
+}
+
+TEST_CASE("invalid YAML fails with file:line", "[config]") {
+    CHECK(error_of("processing:\n  batch_cap: [1\n").starts_with("78|test.yaml:"));
+    CHECK(error_of("- a\n- b\n").starts_with("78|test.yaml:1: expected a mapping"));
+}
+
+TEST_CASE("load reads the file named by --config, then EMAILQUEUE_CONFIG", "[config]") {
+    TempDir dir;
+    const auto a = dir.write("a.yaml", "processing:\n  batch_cap: 7\n", 0644);
+    const auto b = dir.write("b.yaml", "processing:\n  batch_cap: 8\n", 0644);
+    ScopedEnv env("EMAILQUEUE_CONFIG", b.c_str());
+    ScopedEnv db("DATABASE_URL", nullptr);
+    CHECK(config::load({a}).processing.batch_cap == 7);
+    CHECK(config::load({}).processing.batch_cap == 8);
+    CHECK(config::load({}).source == b);
+}
+
+TEST_CASE("an unreadable config file is a config error", "[config]") {
+    TempDir dir;
+    try {
+        config::load({dir.file("missing.yaml")});
+        FAIL("no exception");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::config);
+        CHECK(std::string(e.what()).find("cannot read config file") == 0);
+        CHECK(std::string(e.what()).find("No such file") != std::string::npos);
+    }
+}
+
+TEST_CASE("a config holding a password must not be readable by others", "[config]") {
+    TempDir dir;
+    const auto text = "database:\n  url: postgresql://queue:s3cret@db/app\n";
+    const auto open_file = dir.write("open.yaml", text, 0644);
+    const auto group_file = dir.write("group.yaml", text, 0640);
+    const auto private_file = dir.write("private.yaml", text, 0600);
+    ScopedEnv db("DATABASE_URL", nullptr);
+    try {
+        config::load({open_file});
+        FAIL("no exception");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::permission);
+        const std::string what = e.what();
+        CHECK(what.find("holds a database password but group or others can access it") !=
+              std::string::npos);
+        CHECK(what.find("s3cret") == std::string::npos);
+        CHECK(e.hint().find("chmod 0600") == 0);
+    }
+    if (getuid() != 0) {
+        CHECK_THROWS_AS(config::load({group_file}), Error);
+    } else {
+        // Like libpq's key files: root-owned may be group-readable (root:service 0640).
+        CHECK(config::load({group_file}).database.url.find("s3cret") != std::string::npos);
+    }
+    CHECK(config::load({private_file}).database.url == "postgresql://queue:s3cret@db/app");
+    // Without a password the mode does not matter.
+    CHECK_NOTHROW(config::load({dir.write("nopw.yaml", "database:\n  url: postgresql://q@db/a\n",
+                                          0644)}));
+}
+
+TEST_CASE("secrets come from the secrets file, and the environment overrides it", "[config]") {
+    TempDir dir;
+    dir.write("secrets", "# comment\nENCRYPTION_KEY=k1\nENCRYPTION_SALT='salt'\n", 0600);
+    const auto cfg = dir.write("c.yaml", "secrets_file: secrets\n", 0644);
+    ScopedEnv k("ENCRYPTION_KEY", nullptr);
+    ScopedEnv b("BUGSNAG_API_KEY", "bug");
+    auto c = config::load({cfg});
+    CHECK(c.secrets.encryption_key == "k1");
+    CHECK(c.secrets.encryption_salt == "salt");
+    CHECK(c.secrets.bugsnag_api_key == "bug");
+    {
+        ScopedEnv k2("ENCRYPTION_KEY", "from-env");
+        CHECK(config::load({cfg}).secrets.encryption_key == "from-env");
+    }
+    dir.write("secrets", "ENCRYPTION_KEY=k1\n", 0644);
+    try {
+        config::load({cfg});
+        FAIL("no exception");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::permission);
+        CHECK(std::string(e.what()).find("k1") == std::string::npos);
+    }
+    dir.write("secrets", "ENCRYPTION_KEY=k1\nOTHER=2\n", 0600);
+    try {
+        config::load({cfg});
+        FAIL("no exception");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::config);
+        CHECK(std::string(e.what()).find("secrets:2: unknown key 'OTHER'") != std::string::npos);
+    }
+}
+
+TEST_CASE("DATABASE_URL overrides database.url", "[config]") {
+    TempDir dir;
+    const auto cfg = dir.write("c.yaml", "database:\n  url: postgresql://a@b/c\n", 0644);
+    ScopedEnv db("DATABASE_URL", "postgresql://x@y/z");
+    CHECK(config::load({cfg}).database.url == "postgresql://x@y/z");
+}
+
+TEST_CASE("passwords are recognised in URIs and keyword strings", "[config]") {
+    CHECK(config::conninfo_has_password("postgresql://u:pw@host/db"));
+    CHECK(config::conninfo_has_password("postgres://host/db?password=x"));
+    CHECK(config::conninfo_has_password("host=h password=x"));
+    CHECK_FALSE(config::conninfo_has_password("postgresql://u@host:5432/db"));
+    CHECK_FALSE(config::conninfo_has_password("host=h user=u"));
+    CHECK_FALSE(config::conninfo_has_password(""));
+}
+
+TEST_CASE("the example configuration files parse and show the defaults", "[config]") {
+    const std::string etc = std::string(EQ_SOURCE_DIR) + "/etc/";
+    const auto full = config::parse(test::read_file(etc + "emailqueue.yaml"), "emailqueue.yaml");
+    const auto def = config::defaults();
+    CHECK(full.processing.batch_cap == def.processing.batch_cap);
+    CHECK(full.database.url == def.database.url);
+    CHECK(full.tracking.base_url == def.tracking.base_url);
+    CHECK(full.secrets_file.empty());
+    REQUIRE(full.smtp.providers.size() == def.smtp.providers.size());
+    for (const auto& [name, p] : def.smtp.providers) {
+        const auto* q = full.provider(name);
+        REQUIRE(q != nullptr);
+        CHECK(q->host == p.host);
+        CHECK(q->port == p.port);
+        CHECK(q->security == p.security);
+        CHECK(q->verify_peer == p.verify_peer);
+    }
+    const auto minimal = config::parse(test::read_file(etc + "emailqueue.minimal.yaml"), "min");
+    CHECK(minimal.processing.batch_cap == def.processing.batch_cap);
+    CHECK(minimal.secrets_file == "/etc/emailqueue/secrets");
+}
