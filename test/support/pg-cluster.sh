@@ -22,17 +22,21 @@ fi
 
 as_server() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
+        # From /: the caller's folder may be closed to the server user.
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
 }
 
 data=$dir/data
+# The server is always given the real path: a link under a folder closed to the server
+# user (e.g. /root) would not be followed.
+real_data() { readlink -f "$data"; }
 
 stop_cluster() {
     if [ -f "$data/postmaster.pid" ]; then
-        as_server "$pgbin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
+        as_server "$pgbin/pg_ctl" -D "$(real_data)" -m immediate -w stop >/dev/null 2>&1 || true
     fi
 }
 
@@ -57,7 +61,7 @@ if [ -L "$data" ]; then
 fi
 rm -rf "$data"
 if [ "$(id -u)" = 0 ]; then
-    if runuser -u postgres -- test -w "$dir" 2>/dev/null || { chown postgres "$dir" 2>/dev/null && runuser -u postgres -- test -w "$dir"; }; then
+    if (cd / && runuser -u postgres -- test -x "$dir") 2>/dev/null; then
         mkdir -p "$data" && chown postgres "$data"
     else
         real=$(mktemp -d /tmp/emailqueue-pg.XXXXXX)
@@ -67,8 +71,9 @@ if [ "$(id -u)" = 0 ]; then
 else
     mkdir -p "$data"
 fi
+pgdata=$(real_data)
 
-as_server "$pgbin/initdb" -D "$data" -U emailqueue --auth=trust -E UTF8 --no-locale \
+as_server "$pgbin/initdb" -D "$pgdata" -U emailqueue --auth=trust -E UTF8 --no-locale \
     --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 
 # A free port: not answering on loopback now. A collision with a port taken in the
@@ -79,7 +84,7 @@ for p in $(seq "$start" $((start + 40))); do
     if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
         continue
     fi
-    if as_server "$pgbin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+    if as_server "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
         -o "-p $p -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=off \
             -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
             -c shared_buffers=128MB -c log_min_messages=warning" start >/dev/null 2>&1; then
