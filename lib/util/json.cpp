@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "util/utf8.hpp"
+
 namespace eq {
 
 std::int64_t Json::as_int() const {
@@ -280,23 +282,6 @@ private:
         }
         return true;
     }
-    static void utf8(std::string& out, unsigned cp) {
-        if (cp < 0x80) {
-            out.push_back(static_cast<char>(cp));
-        } else if (cp < 0x800) {
-            out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        } else if (cp < 0x10000) {
-            out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        } else {
-            out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-            out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-        }
-    }
     bool string(std::string& out) {
         ++m_p; // opening quote
         while (true) {
@@ -345,7 +330,7 @@ private:
                 } else if (cp >= 0xdc00 && cp < 0xe000) {
                     return error("unpaired surrogate");
                 }
-                utf8(out, cp);
+                append_utf8(out, cp);
                 break;
             }
             default: return error("bad escape");
