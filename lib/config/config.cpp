@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,10 @@ std::string_view to_string(Security s) {
     case Security::none: return "none";
     }
     return "tls";
+}
+
+std::string_view to_string(ContentGenerator g) {
+    return g == ContentGenerator::command ? "command" : "template";
 }
 
 const Provider* Config::provider(std::string_view account_type) const {
@@ -85,13 +90,66 @@ bool boolean(const YAML::Node& node, const std::string& key, const Place& at) {
                                  node.Scalar()));
 }
 
-[[maybe_unused]] Seconds duration(const YAML::Node& node, const std::string& key,
-                                  const Place& at) {
+Seconds duration(const YAML::Node& node, const std::string& key, const Place& at,
+                 Seconds min, Seconds max) {
     const auto parsed = parse_duration(scalar(node, key, at));
     if (!parsed) {
         config_error(at, fmt::format("{}: {}", key, parsed.error()));
     }
+    if (*parsed < min || *parsed > max) {
+        config_error(at, fmt::format("{}: {} is out of range [{}, {}]", key, node.Scalar(),
+                                     format_duration(min), format_duration(max)));
+    }
     return *parsed;
+}
+
+// An unsubscribe URL template: https, printable ASCII without spaces, quotes or angle
+// brackets (it goes between <> on one header line), and only known placeholders.
+std::string unsubscribe_template(const YAML::Node& node, const std::string& key,
+                                 const Place& at) {
+    const std::string v = scalar(node, key, at);
+    if (v.empty()) {
+        return v;
+    }
+    if (!v.starts_with("https://") || v.size() <= 8) {
+        config_error(at, fmt::format("{}: '{}' is not an https:// URL", key, v),
+                     "one-click unsubscribe (RFC 8058) requires https");
+    }
+    std::size_t expanded = 0;
+    for (std::size_t i = 0; i < v.size();) {
+        const auto c = static_cast<unsigned char>(v[i]);
+        if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '}') {
+            const auto shown = c > 0x20 && c < 0x7f ? fmt::format("'{}'", v[i])
+                                                    : fmt::format("{:#04x}", c);
+            config_error(at, fmt::format("{}: character {} at position {} is not allowed in "
+                                         "the URL (percent-encode it)",
+                                         key, shown, i + 1));
+        }
+        if (c == '{') {
+            const auto rest = std::string_view(v).substr(i);
+            const auto known = std::find_if(
+                k_unsubscribe_placeholders.begin(), k_unsubscribe_placeholders.end(),
+                [&](std::string_view p) { return rest.starts_with(p); });
+            if (known == k_unsubscribe_placeholders.end()) {
+                const auto end = v.find('}', i);
+                config_error(at, fmt::format("{}: unknown placeholder '{}' (known: {{lead_id}}, "
+                                             "{{company_id}}, {{campaign_id}}, {{email_log_id}})",
+                                             key,
+                                             v.substr(i, end == std::string::npos ? 20 : end - i + 1)));
+            }
+            i += known->size();
+            expanded += 36;  // a UUID
+            continue;
+        }
+        ++expanded;
+        ++i;
+    }
+    if (expanded > 900) {
+        config_error(at, fmt::format("{}: the URL is {} characters long once expanded; at most "
+                                     "900 fit on one header line",
+                                     key, expanded));
+    }
+    return v;
 }
 
 std::string url(const YAML::Node& node, const std::string& key, const Place& at) {
@@ -168,6 +226,45 @@ const std::vector<KeySpec>& key_table() {
                                               name, path, std::strerror(errno)));
              }
              provider_entry(c, name).ca_file = path;
+         }},
+        {"smtp.connect_timeout",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.smtp.connect_timeout =
+                 duration(n, "smtp.connect_timeout", at, Seconds(1), Seconds(600));
+         }},
+        {"smtp.reply_timeout",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.smtp.reply_timeout = duration(n, "smtp.reply_timeout", at, Seconds(1), Seconds(600));
+         }},
+        {"smtp.message_timeout",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.smtp.message_timeout =
+                 duration(n, "smtp.message_timeout", at, Seconds(1), Seconds(3600));
+         }},
+        {"content.generator",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             const auto v = to_lower(scalar(n, "content.generator", at));
+             if (v == "template") {
+                 c.content.generator = ContentGenerator::campaign_template;
+             } else if (v == "command") {
+                 c.content.generator = ContentGenerator::command;
+             } else {
+                 config_error(at, fmt::format("content.generator: '{}' is not one of template, "
+                                              "command",
+                                              n.Scalar()));
+             }
+         }},
+        {"content.command",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.content.command = scalar(n, "content.command", at);
+         }},
+        {"content.timeout",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.content.timeout = duration(n, "content.timeout", at, Seconds(1), Seconds(3600));
+         }},
+        {"unsubscribe.url",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.unsubscribe.url = unsubscribe_template(n, "unsubscribe.url", at);
          }},
         {"tracking.base_url",
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
@@ -342,6 +439,14 @@ void apply_environment(Config& c) {
 
 } // namespace
 
+std::vector<std::string> known_keys() {
+    std::vector<std::string> out;
+    for (const auto& key : key_table()) {
+        out.emplace_back(key.path);
+    }
+    return out;
+}
+
 bool conninfo_has_password(std::string_view conninfo) {
     if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://")) {
         const auto rest = conninfo.substr(conninfo.find("://") + 3);
@@ -399,6 +504,12 @@ Config parse(std::string_view yaml_text, const std::string& source) {
             throw Error(ExitCode::config,
                         fmt::format("{}: smtp.providers.{} has no host", source, name));
         }
+    }
+    if (c.content.generator == ContentGenerator::command && trim(c.content.command).empty()) {
+        throw Error(ExitCode::config,
+                    fmt::format("{}: content.generator is command but content.command is empty",
+                                source),
+                    "set content.command to the program that writes the emails");
     }
     return c;
 }

@@ -1,16 +1,30 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "util/time.hpp"
 
 namespace eq::config {
 
 enum class Security { tls, starttls, none };
 
 std::string_view to_string(Security s);
+
+// Where a row's subject and body come from when the row carries no pre-generated ones:
+// the campaign's template, or an external program (content/generator.hpp).
+enum class ContentGenerator { campaign_template, command };
+
+std::string_view to_string(ContentGenerator g);
+
+// The placeholders an unsubscribe.url template may hold, each replaced by a UUID.
+inline constexpr std::array<std::string_view, 4> k_unsubscribe_placeholders{
+    "{lead_id}", "{company_id}", "{campaign_id}", "{email_log_id}"};
 
 // An SMTP provider: where a company with this account_type sends from.
 struct Provider {
@@ -41,7 +55,27 @@ struct Config {
     struct Smtp {
         // Keyed by companies.account_type (lowercase). Built in: gmail, outlook, yahoo.
         std::map<std::string, Provider, std::less<>> providers;
+        // TCP connect, greeting and TLS handshake of a new connection.
+        Seconds connect_timeout{30};
+        // Each SMTP reply (libcurl counts whole seconds). Also bounds how long closing a
+        // broken connection may wait for the reply to QUIT.
+        Seconds reply_timeout{30};
+        // One whole message, a new connection included.
+        Seconds message_timeout{120};
     } smtp;
+
+    struct Content {
+        ContentGenerator generator = ContentGenerator::campaign_template;
+        // For generator: command. Run by /bin/sh -c; see content/generator.hpp.
+        std::string command;
+        Seconds timeout{60};
+    } content;
+
+    struct Unsubscribe {
+        // An https URL template with k_unsubscribe_placeholders. Empty: no
+        // List-Unsubscribe header.
+        std::string url;
+    } unsubscribe;
 
     struct Tracking {
         // Base of the tracking pixel URL, without a trailing slash. Empty: no pixel.
@@ -78,6 +112,10 @@ Config parse(std::string_view yaml_text, const std::string& source);
 
 // The defaults alone (built-in providers, default limits).
 Config defaults();
+
+// Every key a file may hold, dotted, '*' standing for a provider name
+// ("smtp.providers.*.host"), in the key table's order.
+std::vector<std::string> known_keys();
 
 // Refuses (eq::Error, ExitCode::permission) a file that holds secrets when group or
 // others may access it. Like libpq's rule for key files: mode 0600 or stricter, or

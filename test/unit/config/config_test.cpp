@@ -238,7 +238,94 @@ TEST_CASE("the example configuration files parse and show the defaults", "[confi
         CHECK(q->security == p.security);
         CHECK(q->verify_peer == p.verify_peer);
     }
+    CHECK(full.smtp.connect_timeout == def.smtp.connect_timeout);
+    CHECK(full.smtp.reply_timeout == def.smtp.reply_timeout);
+    CHECK(full.smtp.message_timeout == def.smtp.message_timeout);
+    CHECK(full.content.generator == def.content.generator);
+    CHECK(full.content.command == def.content.command);
+    CHECK(full.content.timeout == def.content.timeout);
+    CHECK(full.unsubscribe.url == def.unsubscribe.url);
     const auto minimal = config::parse(test::read_file(etc + "emailqueue.minimal.yaml"), "min");
     CHECK(minimal.processing.batch_cap == def.processing.batch_cap);
     CHECK(minimal.secrets_file == "/etc/emailqueue/secrets");
+}
+
+TEST_CASE("sending keys have documented defaults", "[config]") {
+    const auto c = config::defaults();
+    CHECK(c.smtp.connect_timeout == Seconds(30));
+    CHECK(c.smtp.reply_timeout == Seconds(30));
+    CHECK(c.smtp.message_timeout == Seconds(120));
+    CHECK(c.content.generator == config::ContentGenerator::campaign_template);
+    CHECK(config::to_string(c.content.generator) == "template");
+    CHECK(c.content.command.empty());
+    CHECK(c.content.timeout == Seconds(60));
+    CHECK(c.unsubscribe.url.empty());
+}
+
+TEST_CASE("sending keys are read and checked", "[config]") {
+    const auto c = config::parse(R"(
+smtp:
+  connect_timeout: 10s
+  reply_timeout: 1m
+  message_timeout: 5m
+content:
+  generator: command
+  command: /usr/local/bin/write-email --model small
+  timeout: 90s
+unsubscribe:
+  url: https://app.example.com/unsubscribe?lead={lead_id}&company={company_id}&e={email_log_id}
+)",
+                                 "x.yaml");
+    CHECK(c.smtp.connect_timeout == Seconds(10));
+    CHECK(c.smtp.reply_timeout == Seconds(60));
+    CHECK(c.smtp.message_timeout == Seconds(300));
+    CHECK(c.content.generator == config::ContentGenerator::command);
+    CHECK(c.content.command == "/usr/local/bin/write-email --model small");
+    CHECK(c.content.timeout == Seconds(90));
+    CHECK(
+        c.unsubscribe.url ==
+        "https://app.example.com/unsubscribe?lead={lead_id}&company={company_id}&e={email_log_id}");
+
+    CHECK(error_of("smtp:\n  reply_timeout: 30\n")
+              .starts_with("78|test.yaml:2: smtp.reply_timeout: "));
+    CHECK(error_of("smtp:\n  reply_timeout: 0s\n") ==
+          "78|test.yaml:2: smtp.reply_timeout: 0s is out of range [1s, 10m]|");
+    CHECK(error_of("smtp:\n  message_timeout: 2h\n") ==
+          "78|test.yaml:2: smtp.message_timeout: 2h is out of range [1s, 1h]|");
+    CHECK(error_of("content:\n  generator: llm\n") ==
+          "78|test.yaml:2: content.generator: 'llm' is not one of template, command|");
+    CHECK(error_of("content:\n  generator: command\n") ==
+          "78|test.yaml: content.generator is command but content.command is empty|set "
+          "content.command to the program that writes the emails");
+    CHECK(error_of("unsubscribe:\n  url: http://x.example/u\n") ==
+          "78|test.yaml:2: unsubscribe.url: 'http://x.example/u' is not an https:// URL|"
+          "one-click unsubscribe (RFC 8058) requires https");
+    CHECK(error_of("unsubscribe:\n  url: https://x.example/u?l={lead}\n") ==
+          "78|test.yaml:2: unsubscribe.url: unknown placeholder '{lead}' (known: {lead_id}, "
+          "{company_id}, {campaign_id}, {email_log_id})|");
+    CHECK(error_of("unsubscribe:\n  url: \"https://x.example/a b\"\n") ==
+          "78|test.yaml:2: unsubscribe.url: character 0x20 at position 20 is not allowed in "
+          "the URL (percent-encode it)|");
+    CHECK(error_of("unsubscribe:\n  url: https://x.example/" + std::string(900, 'a') + "\n")
+              .starts_with("78|test.yaml:2: unsubscribe.url: the URL is 918 characters long"));
+    CHECK(error_of("content:\n  comand: x\n") ==
+          "78|test.yaml:2: unknown key 'content.comand'|did you mean 'content.command'?");
+}
+
+TEST_CASE("every key is in the full example and in emailqueue.yaml(5)", "[config]") {
+    const std::string root = std::string(EQ_SOURCE_DIR);
+    const auto example = test::read_file(root + "/etc/emailqueue.yaml");
+    const auto man = test::read_file(root + "/man/emailqueue.yaml.5");
+    for (const auto& key : config::known_keys()) {
+        INFO(key);
+        const auto leaf = key.substr(key.rfind('.') + 1);
+        CHECK(example.find(leaf + ":") != std::string::npos);
+        const auto star = key.find(".*.");
+        if (star == std::string::npos) {
+            CHECK(man.find(key) != std::string::npos);
+        } else {
+            CHECK(man.find(key.substr(0, star + 1) + " NAME ." + key.substr(star + 3)) !=
+                  std::string::npos);
+        }
+    }
 }
