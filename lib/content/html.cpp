@@ -1,0 +1,386 @@
+#include "content/html.hpp"
+
+#include <array>
+#include <cctype>
+#include <vector>
+
+#include "util/strings.hpp"
+#include "util/utf8.hpp"
+
+namespace eq::content {
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    for (const char c : text) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+struct Entity {
+    std::string_view name;
+    std::string_view text;
+};
+
+constexpr std::array<Entity, 19> k_entities{{
+    {"amp", "&"},        {"lt", "<"},         {"gt", ">"},          {"quot", "\""},
+    {"apos", "'"},       {"nbsp", " "},       {"copy", "\u00a9"},   {"reg", "\u00ae"},
+    {"trade", "\u2122"}, {"mdash", "\u2014"}, {"ndash", "\u2013"},  {"hellip", "\u2026"},
+    {"lsquo", "\u2018"}, {"rsquo", "\u2019"}, {"ldquo", "\u201c"},  {"rdquo", "\u201d"},
+    {"euro", "\u20ac"},  {"bull", "\u2022"},  {"middot", "\u00b7"},
+}};
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+// Decodes the entity at html[pos] ('&'); returns the text and advances pos, or returns
+// "&" and advances by one when it is not an entity.
+std::string decode_entity(std::string_view html, std::size_t& pos) {
+    const auto semi = html.find(';', pos + 1);
+    if (semi == std::string_view::npos || semi - pos > 10) {
+        ++pos;
+        return "&";
+    }
+    const auto name = html.substr(pos + 1, semi - pos - 1);
+    if (name.size() >= 2 && name[0] == '#') {
+        const bool hex = name[1] == 'x' || name[1] == 'X';
+        const auto digits = name.substr(hex ? 2 : 1);
+        unsigned long cp = 0;
+        bool ok = !digits.empty();
+        for (const char c : digits) {
+            const auto u = static_cast<unsigned char>(c);
+            if (hex ? !std::isxdigit(u) : !std::isdigit(u)) {
+                ok = false;
+                break;
+            }
+            cp = cp * (hex ? 16 : 10) +
+                 static_cast<unsigned long>(std::isdigit(u) ? c - '0'
+                                                            : (std::tolower(u) - 'a' + 10));
+            if (cp > 0x10ffff) {
+                ok = false;
+                break;
+            }
+        }
+        if (ok && cp != 0 && (cp < 0xd800 || cp > 0xdfff)) {
+            std::string out;
+            append_utf8(out, static_cast<unsigned>(cp));
+            pos = semi + 1;
+            return out;
+        }
+    } else {
+        for (const auto& e : k_entities) {
+            if (e.name == name) {
+                pos = semi + 1;
+                return std::string(e.text);
+            }
+        }
+    }
+    ++pos;
+    return "&";
+}
+
+std::string decode_entities(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '&') {
+            out += decode_entity(text, i);
+        } else {
+            out.push_back(text[i++]);
+        }
+    }
+    return out;
+}
+
+struct Tag {
+    std::string name; // lowercase
+    bool closing = false;
+    bool self_closing = false;
+    std::string href;
+    std::string alt;
+};
+
+// Parses the tag starting at html[pos] ('<'); on success sets pos past its '>'.
+bool parse_tag(std::string_view html, std::size_t& pos, Tag& tag) {
+    std::size_t p = pos + 1;
+    if (p < html.size() && html[p] == '/') {
+        tag.closing = true;
+        ++p;
+    }
+    const std::size_t name_start = p;
+    while (p < html.size() && std::isalnum(static_cast<unsigned char>(html[p]))) {
+        ++p;
+    }
+    if (p == name_start) {
+        return false;
+    }
+    tag.name = to_lower(html.substr(name_start, p - name_start));
+    while (p < html.size() && html[p] != '>') {
+        if (is_space(html[p]) || html[p] == '/') {
+            tag.self_closing = html[p] == '/';
+            ++p;
+            continue;
+        }
+        const std::size_t attr_start = p;
+        while (p < html.size() && !is_space(html[p]) && html[p] != '=' && html[p] != '>' &&
+               html[p] != '/') {
+            ++p;
+        }
+        const auto attr = to_lower(html.substr(attr_start, p - attr_start));
+        std::string value;
+        if (p < html.size() && html[p] == '=') {
+            ++p;
+            if (p < html.size() && (html[p] == '"' || html[p] == '\'')) {
+                const char quote = html[p++];
+                const auto end = html.find(quote, p);
+                if (end == std::string_view::npos) {
+                    return false;
+                }
+                value = html.substr(p, end - p);
+                p = end + 1;
+            } else {
+                const std::size_t v = p;
+                while (p < html.size() && !is_space(html[p]) && html[p] != '>') {
+                    ++p;
+                }
+                value = html.substr(v, p - v);
+            }
+        }
+        tag.self_closing = false;
+        if (attr == "href") {
+            tag.href = decode_entities(trim(value));
+        } else if (attr == "alt") {
+            tag.alt = decode_entities(value);
+        }
+    }
+    if (p >= html.size()) {
+        return false;
+    }
+    pos = p + 1;
+    return true;
+}
+
+bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+    for (const auto n : names) {
+        if (n == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+class TextWriter {
+public:
+    void text(std::string_view s, bool preformatted) {
+        for (const char c : s) {
+            if (preformatted) {
+                if (c == '\r') {
+                    continue;
+                }
+                m_out.push_back(c);
+                m_space = false;
+            } else if (is_space(c)) {
+                m_space = true;
+            } else {
+                if (m_space && !m_out.empty() && m_out.back() != '\n' && m_out.back() != ' ') {
+                    m_out.push_back(' ');
+                }
+                m_space = false;
+                m_out.push_back(c);
+            }
+        }
+    }
+    // Text that keeps its spaces (a decoded entity such as &nbsp;), after any pending
+    // collapsed space.
+    void literal(std::string_view s) {
+        if (m_space && !m_out.empty() && m_out.back() != '\n' && m_out.back() != ' ') {
+            m_out.push_back(' ');
+        }
+        m_space = false;
+        m_out += s;
+    }
+    // Ends the current line so that at least `count` line breaks separate it from what
+    // follows (1: a new line, 2: a blank line between paragraphs).
+    void break_lines(int count) {
+        trim_trailing_spaces();
+        m_space = false;
+        if (m_out.empty()) {
+            return;
+        }
+        int have = 0;
+        for (auto it = m_out.rbegin(); it != m_out.rend() && *it == '\n'; ++it) {
+            ++have;
+        }
+        for (; have < count; ++have) {
+            m_out.push_back('\n');
+        }
+    }
+    void line_break() {
+        trim_trailing_spaces();
+        m_space = false;
+        m_out.push_back('\n');
+    }
+    std::size_t size() const { return m_out.size(); }
+    std::string_view since(std::size_t pos) const { return std::string_view(m_out).substr(pos); }
+    void raw(std::string_view s) { m_out += s; }
+
+    std::string finish() {
+        std::string out;
+        int newlines = 0;
+        for (const char c : m_out) {
+            if (c == '\n') {
+                while (!out.empty() && out.back() == ' ') {
+                    out.pop_back();
+                }
+                if (out.empty() || ++newlines > 2) {
+                    continue;
+                }
+            } else {
+                newlines = 0;
+            }
+            out.push_back(c);
+        }
+        while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) {
+            out.pop_back();
+        }
+        if (!out.empty()) {
+            out.push_back('\n');
+        }
+        return out;
+    }
+
+private:
+    void trim_trailing_spaces() {
+        while (!m_out.empty() && m_out.back() == ' ') {
+            m_out.pop_back();
+        }
+    }
+    std::string m_out;
+    bool m_space = false;
+};
+
+// Skips from pos past the matching "</name ...>", or to the end.
+void skip_element(std::string_view html, std::size_t& pos, std::string_view name) {
+    const auto lower = to_lower(html.substr(pos));
+    const auto end = lower.find("</" + std::string(name));
+    if (end == std::string::npos) {
+        pos = html.size();
+        return;
+    }
+    const auto close = html.find('>', pos + end);
+    pos = close == std::string_view::npos ? html.size() : close + 1;
+}
+
+} // namespace
+
+std::string html_to_text(std::string_view html) {
+    TextWriter w;
+    struct Link {
+        std::string href;
+        std::size_t start;
+    };
+    std::vector<Link> links;
+    int pre = 0;
+    std::size_t i = 0;
+    while (i < html.size()) {
+        const char c = html[i];
+        if (c == '&') {
+            w.literal(decode_entity(html, i));
+            continue;
+        }
+        if (c != '<') {
+            const auto next = html.find_first_of("<&", i);
+            const auto end = next == std::string_view::npos ? html.size() : next;
+            w.text(html.substr(i, end - i), pre > 0);
+            i = end;
+            continue;
+        }
+        if (html.substr(i, 4) == "<!--") {
+            const auto end = html.find("-->", i + 4);
+            i = end == std::string_view::npos ? html.size() : end + 3;
+            continue;
+        }
+        if (html.substr(i, 2) == "<!" || html.substr(i, 2) == "<?") {
+            const auto end = html.find('>', i);
+            i = end == std::string_view::npos ? html.size() : end + 1;
+            continue;
+        }
+        Tag tag;
+        std::size_t after = i;
+        if (!parse_tag(html, after, tag)) {
+            w.text("<", pre > 0);
+            ++i;
+            continue;
+        }
+        i = after;
+        const auto& n = tag.name;
+        if (!tag.closing && !tag.self_closing &&
+            one_of(n, {"script", "style", "head", "title", "noscript", "template"})) {
+            skip_element(html, i, n);
+            continue;
+        }
+        if (n == "br") {
+            w.line_break();
+        } else if (one_of(n, {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table",
+                              "blockquote", "hr", "dl"})) {
+            w.break_lines(2);
+        } else if (n == "pre") {
+            w.break_lines(2);
+            pre += tag.closing ? (pre > 0 ? -1 : 0) : 1;
+        } else if (n == "li") {
+            w.break_lines(1);
+            if (!tag.closing) {
+                w.raw("- ");
+            }
+        } else if (one_of(n, {"div", "tr", "dt", "dd", "section", "article", "header", "footer",
+                              "address", "center", "form", "body"})) {
+            w.break_lines(1);
+        } else if (n == "td" || n == "th") {
+            if (tag.closing) {
+                w.text(" ", false);
+            }
+        } else if (n == "img" && !tag.closing) {
+            w.text(tag.alt, false);
+        } else if (n == "a") {
+            if (!tag.closing) {
+                links.push_back({tag.href, w.size()});
+            } else if (!links.empty()) {
+                const auto link = links.back();
+                links.pop_back();
+                const auto label = std::string(trim(w.since(link.start)));
+                auto target = std::string_view(link.href);
+                if (target.starts_with("mailto:")) {
+                    target.remove_prefix(7);
+                }
+                if (!link.href.empty() && !link.href.starts_with('#') && label != target &&
+                    label != link.href) {
+                    w.text(label.empty() ? link.href : " (" + link.href + ")", false);
+                }
+            }
+        }
+    }
+    return w.finish();
+}
+
+} // namespace eq::content
