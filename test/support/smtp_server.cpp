@@ -1,0 +1,115 @@
+#include "support/smtp_server.hpp"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <stdexcept>
+#include <thread>
+
+#include "util/strings.hpp"
+
+namespace eq::test {
+
+SmtpServer::SmtpServer(const SmtpServerOptions& o) {
+    const std::string dump = m_dir.path() + "/messages";
+    ::mkdir(dump.c_str(), 0700);
+    m_port = free_port();
+    std::vector<std::string> argv{
+        k_system_python, std::string(EQ_SOURCE_DIR) + "/test/support/smtp_server.py",
+        "--port",        std::to_string(m_port),
+        "--dump-dir",    dump,
+        "--events",      m_dir.path() + "/events.jsonl"};
+    switch (o.tls) {
+    case SmtpServerOptions::Tls::none:
+        argv.insert(argv.end(), {"--tls", "none"});
+        break;
+    case SmtpServerOptions::Tls::implicit:
+        argv.insert(argv.end(), {"--tls", "implicit"});
+        break;
+    case SmtpServerOptions::Tls::starttls:
+        argv.insert(argv.end(), {"--tls", "starttls"});
+        break;
+    }
+    if (o.tls != SmtpServerOptions::Tls::none) {
+        argv.insert(argv.end(),
+                    {"--cert", o.certificate.cert_file, "--key", o.certificate.key_file});
+    }
+    if (o.require_starttls) {
+        argv.push_back("--require-starttls");
+    }
+    if (o.auth) {
+        argv.insert(argv.end(),
+                    {"--auth-user", o.auth->username, "--auth-password", o.auth->password});
+    }
+    if (!o.auth_mechanisms.empty()) {
+        argv.insert(argv.end(), {"--auth-mechanisms", o.auth_mechanisms});
+    }
+    if (o.auth_required) {
+        argv.push_back("--auth-required");
+    }
+    if (o.data_delay.count() > 0) {
+        argv.insert(argv.end(),
+                    {"--data-delay",
+                     fmt::format("{:.3f}", static_cast<double>(o.data_delay.count()) / 1000.0)});
+    }
+    if (!o.data_reply.empty()) {
+        argv.insert(argv.end(), {"--data-reply", o.data_reply});
+    }
+    m_process = std::make_unique<BackgroundProcess>(argv, m_dir.path() + "/server.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (log().find("READY") == std::string::npos) {
+        if (!m_process->running() || std::chrono::steady_clock::now() > deadline) {
+            throw std::runtime_error("the aiosmtpd test server did not start: " + log());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+config::Provider SmtpServer::provider(config::Security security, const std::string& ca_file) const {
+    return config::Provider{"127.0.0.1", m_port, security, true, ca_file};
+}
+
+std::string SmtpServer::log() const {
+    try {
+        return read_file(m_dir.path() + "/server.log");
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::vector<Json> SmtpServer::events(std::string_view kind) const {
+    std::vector<Json> out;
+    std::string text;
+    try {
+        text = read_file(m_dir.path() + "/events.jsonl");
+    } catch (const std::exception&) {
+        return out;
+    }
+    for (const auto& line : split(text, '\n')) {
+        if (trim(line).empty()) {
+            continue;
+        }
+        auto parsed = Json::parse(line);
+        if (!parsed) {
+            throw std::runtime_error("bad event line from the test server: " + line);
+        }
+        const Json* event = parsed->find("event");
+        if (kind.empty() || (event != nullptr && event->as_string() == kind)) {
+            out.push_back(std::move(parsed).value());
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> SmtpServer::messages() const {
+    std::vector<std::string> out;
+    for (const auto& e : events("message")) {
+        const Json* file = e.find("file");
+        if (file != nullptr && file->is_string()) {
+            out.push_back(read_file(file->as_string()));
+        }
+    }
+    return out;
+}
+
+} // namespace eq::test
