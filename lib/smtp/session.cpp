@@ -145,7 +145,8 @@ struct Session::State {
             if (!current_text.empty() && !text.empty()) {
                 current_text.push_back(' ');
             }
-            current_text += printable(text);
+            // Redacted before anything is cut or rewritten, so no part of a secret stays.
+            current_text += printable(redact(std::string(text)));
         }
         if (!more) {
             in_reply = false;
@@ -156,7 +157,7 @@ struct Session::State {
             // 221 only ever answers QUIT, which libcurl sends after a failure: the reply
             // that explains the failure is the one before it.
             if (current_code != 221 || !last_reply) {
-                last_reply = SmtpReply{current_code, current_enhanced, redact(current_text)};
+                last_reply = SmtpReply{current_code, current_enhanced, current_text};
             }
         }
     }
@@ -279,7 +280,7 @@ SendOutcome Session::attempt(std::string_view from, std::string_view to, std::st
     SendOutcome out;
     out.curl_code = static_cast<int>(rc);
     if (rc != CURLE_OK) {
-        out.curl_error = st.redact(printable(st.errbuf[0] != '\0' ? std::string(st.errbuf.data())
+        out.curl_error = printable(st.redact(st.errbuf[0] != '\0' ? std::string(st.errbuf.data())
                                                                   : curl_easy_strerror(rc)));
     }
     out.last_reply = st.last_reply;
