@@ -152,6 +152,10 @@ std::string unsubscribe_template(const YAML::Node& node, const std::string& key,
     return v;
 }
 
+Seconds positive_duration(const YAML::Node& node, const std::string& key, const Place& at) {
+    return duration(node, key, at, Seconds{1}, std::chrono::weeks{4});
+}
+
 std::string url(const YAML::Node& node, const std::string& key, const Place& at) {
     std::string v = scalar(node, key, at);
     if (v.empty()) {
@@ -274,6 +278,36 @@ const std::vector<KeySpec>& key_table() {
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
              c.processing.batch_cap =
                  static_cast<int>(integer(n, "processing.batch_cap", at, 1, 100000));
+         }},
+        {"processing.concurrency",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.concurrency =
+                 static_cast<int>(integer(n, "processing.concurrency", at, 1, 1000));
+         }},
+        {"processing.db_connections",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.db_connections =
+                 static_cast<int>(integer(n, "processing.db_connections", at, 1, 200));
+         }},
+        {"processing.lease",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.lease = positive_duration(n, "processing.lease", at);
+         }},
+        {"processing.resend_unknown",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.resend_unknown = boolean(n, "processing.resend_unknown", at);
+         }},
+        {"processing.max_retry_delay",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.max_retry_delay = positive_duration(n, "processing.max_retry_delay", at);
+         }},
+        {"processing.hold_delay",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.hold_delay = positive_duration(n, "processing.hold_delay", at);
+         }},
+        {"processing.max_hold_delay",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.max_hold_delay = positive_duration(n, "processing.max_hold_delay", at);
          }},
         {"secrets_file",
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {

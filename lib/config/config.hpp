@@ -83,7 +83,20 @@ struct Config {
     } tracking;
 
     struct Processing {
-        int batch_cap = 10;  // most rows one company sends per invocation
+        int batch_cap = 10;        // most rows one company sends per invocation
+        int concurrency = 64;      // companies sent to in parallel
+        int db_connections = 8;    // database connections the workers share
+        // A claimed row not finished within the lease (the run crashed or hung) is
+        // recovered by the next run. Longer than any one message can take.
+        std::chrono::seconds lease{std::chrono::minutes(10)};
+        // Resend a row whose SMTP outcome is unknown instead of holding it for an
+        // operator: may deliver it twice. Off by default.
+        bool resend_unknown = false;
+        std::chrono::seconds max_retry_delay{std::chrono::hours(6)};
+        // An account-level failure holds the company for hold_delay, doubled for each
+        // hold in a row, up to max_hold_delay.
+        std::chrono::seconds hold_delay{std::chrono::minutes(5)};
+        std::chrono::seconds max_hold_delay{std::chrono::hours(6)};
     } processing;
 
     // A KEY=VALUE file with ENCRYPTION_KEY, ENCRYPTION_SALT, BUGSNAG_API_KEY.

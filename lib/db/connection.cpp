@@ -5,6 +5,18 @@
 
 namespace eq::db {
 
+Param to_param(const std::vector<Uuid>& ids) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i) {
+            out += ',';
+        }
+        out += ids[i].str();
+    }
+    out += '}';
+    return out;
+}
+
 ExitCode exit_code_for_sqlstate(std::string_view s) {
     if (s.starts_with("08") || s == "57P01" || s == "57P02" || s == "57P03" ||
         s.starts_with("53")) {

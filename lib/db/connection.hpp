@@ -48,6 +48,8 @@ template <std::integral T>
 Param to_param(T v) {
     return std::to_string(v);
 }
+// A uuid[] literal ("{a,b}"); cast the parameter with $n::uuid[].
+Param to_param(const std::vector<Uuid>& ids);
 template <class T>
 Param to_param(const std::optional<T>& v) {
     return v ? to_param(*v) : Param{};

@@ -115,6 +115,17 @@ TEST_CASE("wrong types and negative limits fail with file:line", "[config]") {
               .starts_with("78|test.yaml: smtp.providers.newone has no host"));
 }
 
+TEST_CASE("processing durations need a unit and must be positive", "[config]") {
+    CHECK(config::parse("processing:\n  lease: 15m\n", "x").processing.lease ==
+          std::chrono::minutes(15));
+    CHECK(error_of("processing:\n  lease: 600\n")
+              .starts_with("78|test.yaml:2: processing.lease: cannot parse duration '600'"));
+    CHECK(error_of("processing:\n  lease: 0s\n") ==
+          "78|test.yaml:2: processing.lease: 0s is out of range [1s, 28d]|");
+    CHECK(error_of("processing:\n  concurrency: 0\n")
+              .starts_with("78|test.yaml:2: processing.concurrency: 0 is out of range"));
+}
+
 TEST_CASE("invalid YAML fails with file:line", "[config]") {
     CHECK(error_of("processing:\n  batch_cap: [1\n").starts_with("78|test.yaml:"));
     CHECK(error_of("- a\n- b\n").starts_with("78|test.yaml:1: expected a mapping"));
@@ -226,6 +237,13 @@ TEST_CASE("the example configuration files parse and show the defaults", "[confi
     const auto full = config::parse(test::read_file(etc + "emailqueue.yaml"), "emailqueue.yaml");
     const auto def = config::defaults();
     CHECK(full.processing.batch_cap == def.processing.batch_cap);
+    CHECK(full.processing.concurrency == def.processing.concurrency);
+    CHECK(full.processing.db_connections == def.processing.db_connections);
+    CHECK(full.processing.lease == def.processing.lease);
+    CHECK(full.processing.resend_unknown == def.processing.resend_unknown);
+    CHECK(full.processing.max_retry_delay == def.processing.max_retry_delay);
+    CHECK(full.processing.hold_delay == def.processing.hold_delay);
+    CHECK(full.processing.max_hold_delay == def.processing.max_hold_delay);
     CHECK(full.database.url == def.database.url);
     CHECK(full.tracking.base_url == def.tracking.base_url);
     CHECK(full.secrets_file.empty());

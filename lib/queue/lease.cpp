@@ -1,0 +1,152 @@
+#include "queue/lease.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace eq::queue {
+
+namespace {
+
+// "emailqueue company" namespace for the two-key advisory lock, so the keys cannot
+// collide with locks other software takes on the same database.
+constexpr int k_company_lock_space = 0x65710001;
+
+constexpr db::Statement k_lock_company{
+    "lock_company", "SELECT pg_advisory_xact_lock($1, hashtext($2::text))"};
+
+constexpr db::Statement k_claim{
+    "claim_rows",
+    "WITH picked AS ("
+    " SELECT q.id FROM email_queue q"
+    " WHERE q.company_id = $1 AND q.status = 'pending' AND q.scheduled_for <= now()"
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue_runs r"
+    "                   WHERE r.campaign_run_id = q.campaign_run_id AND r.control <> 'active')"
+    " ORDER BY q.priority DESC, q.created_at, q.id"
+    " LIMIT $2"
+    " FOR UPDATE OF q SKIP LOCKED)"
+    " UPDATE email_queue q SET status = 'processing', claimed_by = $3, claimed_at = now(),"
+    "   lease_until = now() + make_interval(secs => $4), send_started_at = NULL,"
+    "   email_log_id = COALESCE(q.email_log_id, gen_random_uuid())"
+    " FROM picked WHERE q.id = picked.id"
+    " RETURNING q.id, q.priority, q.created_at"};
+
+constexpr db::Statement k_start_send{
+    "start_send",
+    "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"
+    " message_id = COALESCE(message_id, $3),"
+    " lease_until = now() + make_interval(secs => $4)"
+    " WHERE id = $1 AND claimed_by = $2 AND status = 'processing'"
+    " RETURNING message_id"};
+
+constexpr db::Statement k_extend{
+    "extend_leases",
+    "UPDATE email_queue SET lease_until = now() + make_interval(secs => $3)"
+    " WHERE company_id = $1 AND claimed_by = $2 AND status = 'processing'"};
+
+constexpr db::Statement k_release{
+    "release_rows",
+    "UPDATE email_queue SET status = 'pending', send_started_at = NULL, lease_until = NULL,"
+    " claimed_by = NULL, claimed_at = NULL, error_message = COALESCE($3, error_message)"
+    " WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'processing'"};
+
+// claimed_by is kept on recovered rows: it tells an operator which run left them, and
+// lets that run, if it is merely slow rather than dead, still record what it learnt.
+constexpr db::Statement k_recover{
+    "recover_expired",
+    "UPDATE email_queue SET"
+    " status = CASE WHEN send_started_at IS NULL OR $1 THEN 'pending' ELSE 'held' END,"
+    " processed_at = CASE WHEN send_started_at IS NULL OR $1 THEN processed_at"
+    "                     ELSE send_started_at END,"
+    " error_message = CASE"
+    "   WHEN send_started_at IS NULL THEN error_message"
+    "   WHEN $1 THEN 'outcome unknown after the run sending it stopped (' || claimed_by ||"
+    "                '); sent again because processing.resend_unknown is on'"
+    "   ELSE 'outcome unknown: the run sending it (' || claimed_by || ') stopped after the "
+    "message was handed to the SMTP server at ' || to_char(send_started_at, "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '; it may have been delivered'"
+    " END,"
+    " send_started_at = CASE WHEN send_started_at IS NULL OR $1 THEN NULL ELSE send_started_at END,"
+    " lease_until = NULL"
+    " WHERE status = 'processing' AND lease_until < now()"
+    " RETURNING status, COALESCE(error_message LIKE"
+    "   'outcome unknown after the run sending it stopped (' || claimed_by || ')%', false)"
+    "   AS resent"};
+
+} // namespace
+
+void lock_company(db::Connection& conn, const Uuid& company_id) {
+    conn.one(k_lock_company, k_company_lock_space, company_id);
+}
+
+std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit,
+                             const std::string& worker, Seconds lease) {
+    std::vector<Uuid> ids;
+    if (limit <= 0) {
+        return ids;
+    }
+    struct Claimed {
+        Uuid id;
+        std::int64_t priority;
+        Timestamp created_at;
+    };
+    std::vector<Claimed> rows;
+    for (const auto row : conn.rows(k_claim, company_id, limit, worker, lease.count())) {
+        rows.push_back({row.uuid("id"), row.integer("priority"), row.time("created_at")});
+    }
+    // UPDATE ... RETURNING does not keep the CTE's order: restore the send order.
+    std::sort(rows.begin(), rows.end(), [](const Claimed& a, const Claimed& b) {
+        if (a.priority != b.priority) {
+            return a.priority > b.priority;
+        }
+        if (a.created_at != b.created_at) {
+            return a.created_at < b.created_at;
+        }
+        return a.id < b.id;
+    });
+    ids.reserve(rows.size());
+    for (auto& r : rows) {
+        ids.push_back(std::move(r.id));
+    }
+    return ids;
+}
+
+std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
+                                      const std::string& worker, const std::string& message_id,
+                                      Seconds lease) {
+    const auto r = conn.maybe_one(k_start_send, row_id, worker, message_id, lease.count());
+    if (r.empty()) {
+        return std::nullopt;
+    }
+    return r.only().text("message_id");
+}
+
+void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,
+                   Seconds lease) {
+    conn.none(k_extend, company_id, worker, lease.count());
+}
+
+std::int64_t release_rows(db::Connection& conn, const std::vector<Uuid>& ids,
+                          const std::string& worker,
+                          const std::optional<std::string>& error_message) {
+    if (ids.empty()) {
+        return 0;
+    }
+    return conn.none(k_release, ids, worker, error_message).affected();
+}
+
+Recovered recover_expired(db::Connection& conn, bool resend_unknown) {
+    Recovered out;
+    for (const auto row : conn.rows(k_recover, resend_unknown)) {
+        if (row.text("status") == "held") {
+            ++out.to_held;
+        } else if (row.boolean("resent")) {
+            ++out.resent;
+        } else {
+            ++out.to_pending;
+        }
+    }
+    return out;
+}
+
+} // namespace eq::queue

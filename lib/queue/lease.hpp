@@ -1,0 +1,64 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/connection.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace eq::queue {
+
+// Claiming rows and keeping them: the bookkeeping that makes overlapping runs safe.
+//
+// A run claims rows (pending -> processing) with a lease. Before it hands a message to
+// the SMTP server it marks the row durably (send_started_at); after the server's answer
+// it records the outcome (lib/queue/outcome.hpp). A run that dies leaves rows in
+// 'processing'; once their lease has passed, the next run recovers them: back to
+// 'pending' when the send had not started (nothing was sent), to 'held' when it had
+// (the server may have accepted it: an operator decides; never resent on its own).
+// claimed_by names the run (host:pid:nonce); every later step checks it, so a run whose
+// rows were recovered can never overwrite what another run did since.
+
+// Takes the per-company lock for the rest of the current transaction: two runs cannot
+// compute a company's budget and claim at the same time.
+void lock_company(db::Connection& conn, const Uuid& company_id);
+
+// Claims up to `limit` due pending rows of the company (scheduled_for <= now(), in order
+// priority DESC, created_at), skipping rows other transactions hold and rows of paused
+// or cancelled runs. Fixes each row's email_log_id once. Returns the claimed ids in
+// send order. Call inside a transaction after lock_company().
+std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit,
+                             const std::string& worker, Seconds lease);
+
+// Marks the row as being sent now, durably, storing its Message-ID (kept if the row has
+// one already) and renewing its lease. Returns the Message-ID to send with, or nothing
+// when the row is no longer this worker's (it was recovered): then it must not be sent.
+std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
+                                      const std::string& worker, const std::string& message_id,
+                                      Seconds lease);
+
+// Renews the leases of the rows this worker still holds for the company.
+void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,
+                   Seconds lease);
+
+// Puts rows this worker holds back to 'pending' without spending a retry (the company
+// was held, or the run is stopping). error_message is set when given. Returns how many.
+std::int64_t release_rows(db::Connection& conn, const std::vector<Uuid>& ids,
+                          const std::string& worker,
+                          const std::optional<std::string>& error_message = std::nullopt);
+
+struct Recovered {
+    std::int64_t to_pending = 0;  // the send had not started: safe to send again
+    std::int64_t to_held = 0;     // the send had started: outcome unknown, held
+    std::int64_t resent = 0;      // outcome unknown, put back to pending (resend_unknown)
+};
+
+// Recovers rows whose lease has passed. The update re-checks status and lease row by row
+// at the moment it locks each one, so a row another run finished meanwhile is left as
+// it is. With resend_unknown, rows whose send had started go back to 'pending' too.
+Recovered recover_expired(db::Connection& conn, bool resend_unknown);
+
+} // namespace eq::queue

@@ -1,0 +1,83 @@
+#include "queue/outcome.hpp"
+
+#include <fmt/format.h>
+
+#include "util/error.hpp"
+
+namespace eq::queue {
+
+namespace {
+
+// email_log_details' foreign key to email_logs is checked at the end of the statement,
+// after the sibling CTE has inserted the log. ON CONFLICT keeps a re-driven row that
+// was already logged from failing.
+constexpr db::Statement k_sent{
+    "record_sent",
+    "WITH q AS ("
+    " UPDATE email_queue SET status = 'sent', processed_at = now(), lease_until = NULL,"
+    "   error_message = NULL"
+    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"
+    " RETURNING company_id, campaign_id, campaign_run_id, lead_id, email_log_id, message_id),"
+    " log AS ("
+    " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"
+    " SELECT email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"
+    " ON CONFLICT (id) DO NOTHING RETURNING id),"
+    " detail AS ("
+    " INSERT INTO email_log_details (email_logs_id, message_id, email_subject, email_body,"
+    "   sender_type, sent_at, from_name, from_email, to_email)"
+    " SELECT email_log_id, message_id, $3, $4, 'assistant', now(), $5, $6, $7 FROM q"
+    " ON CONFLICT (message_id) DO NOTHING RETURNING id),"
+    " run AS ("
+    " UPDATE campaign_runs SET leads_processed = leads_processed + 1"
+    " WHERE id = (SELECT campaign_run_id FROM q) RETURNING id),"
+    " company AS ("
+    " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"
+    " SELECT company_id, now(), now() FROM q"
+    " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"
+    "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"
+    " RETURNING company_id)"
+    " SELECT count(*) AS n FROM q"};
+
+constexpr db::Statement k_retry{
+    "record_retry",
+    "UPDATE email_queue SET retry_count = $3,"
+    " status = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,"
+    " scheduled_for = CASE WHEN $4 THEN scheduled_for"
+    "                      ELSE now() + make_interval(secs => $5) END,"
+    " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"
+    " claimed_by = CASE WHEN $4 THEN claimed_by ELSE NULL END,"
+    " error_message = $6, send_started_at = NULL, lease_until = NULL"
+    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
+
+constexpr db::Statement k_final{
+    "record_final",
+    "UPDATE email_queue SET status = $3, processed_at = now(), error_message = $4,"
+    " lease_until = NULL"
+    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
+
+} // namespace
+
+bool record_sent(db::Connection& conn, const SentRecord& s) {
+    return conn.one(k_sent, s.row_id, s.worker, s.subject, s.body, s.from_name, s.from_email,
+                    s.to_email)
+               .only()
+               .integer("n") == 1;
+}
+
+bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  int new_retry_count, bool exhausted, Seconds delay, const std::string& error) {
+    return conn.none(k_retry, row_id, worker, new_retry_count, exhausted, delay.count(), error)
+               .affected() == 1;
+}
+
+bool record_final(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  QueueStatus status, const std::string& reason) {
+    if (status != QueueStatus::failed && status != QueueStatus::skipped &&
+        status != QueueStatus::held) {
+        throw Error(ExitCode::internal,
+                    fmt::format("record_final: '{}' is not a final outcome", to_string(status)));
+    }
+    return conn.none(k_final, row_id, worker, to_string(status), reason).affected() == 1;
+}
+
+} // namespace eq::queue

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "db/connection.hpp"
+#include "queue/email_queue_item.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace eq::queue {
+
+// Recording what happened to a claimed row. Every function checks that the row is still
+// this worker's (claimed_by) and still 'processing' (or 'held' by a recovery that took
+// it from under a slow run: the run's own, later knowledge wins). When that check fails
+// nothing is written and the function returns false.
+
+// What was sent, for the email log the web application reads.
+struct SentRecord {
+    Uuid row_id;
+    std::string worker;
+    std::string subject;
+    std::string body;  // HTML as sent, without the tracking pixel
+    std::string from_name;
+    std::string from_email;
+    std::string to_email;
+};
+
+// In one statement: the row becomes 'sent' (processed_at = now()); email_logs gets the
+// row's fixed email_log_id and email_log_details its Message-ID, subject and body; the
+// run's leads_processed goes up by one; the company's last_sent_at is set and any hold
+// on it is lifted.
+bool record_sent(db::Connection& conn, const SentRecord& sent);
+
+// A transient failure: retry_count becomes new_retry_count. When exhausted the row fails
+// for good; otherwise it returns to 'pending', due again after `delay`.
+bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  int new_retry_count, bool exhausted, Seconds delay, const std::string& error);
+
+// A final outcome without sending: 'failed' (permanent failure), 'skipped' (suppressed),
+// or 'held' (the SMTP outcome is unknown). processed_at = now(), error_message = reason.
+bool record_final(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  QueueStatus status, const std::string& reason);
+
+} // namespace eq::queue

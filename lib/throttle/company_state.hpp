@@ -1,0 +1,31 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "db/connection.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+namespace eq::throttle {
+
+// A company's sending state kept by the queue (email_queue_companies). A company is held
+// after an account-level failure: no row of it is claimed before held_until.
+struct CompanyState {
+    std::optional<Timestamp> held_until;
+    std::optional<std::string> hold_reason;
+    std::optional<Timestamp> held_since;  // start of the current run of holds
+    int consecutive_holds = 0;            // holds since the last successful send
+    std::optional<Timestamp> last_sent_at;
+    bool held_now = false;  // held_until is still ahead, by the database's clock
+};
+
+// The state, or the empty state when the company has no row yet.
+CompanyState get_company_state(db::Connection& conn, const Uuid& company_id);
+
+// Holds the company for `delay` from now (database clock) with the reason shown by
+// queue-admin status; counts the hold. Returns when the hold ends.
+Timestamp hold_company(db::Connection& conn, const Uuid& company_id, const std::string& reason,
+                       Seconds delay);
+
+} // namespace eq::throttle
