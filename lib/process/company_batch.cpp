@@ -1,0 +1,424 @@
+#include "process/company_batch.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <type_traits>
+#include <random>
+#include <set>
+
+#include "campaign/company_account.hpp"
+#include "campaign/completion.hpp"
+#include "cli/signals.hpp"
+#include "content/compose.hpp"
+#include "content/links.hpp"
+#include "message/address.hpp"
+#include "message/header.hpp"
+#include "message/message.hpp"
+#include "policy/budget.hpp"
+#include "policy/classify.hpp"
+#include "policy/retry.hpp"
+#include "queue/claimed_row.hpp"
+#include "queue/lease.hpp"
+#include "queue/outcome.hpp"
+#include "queue/queue_repository.hpp"
+#include "smtp/session.hpp"
+#include "throttle/company_state.hpp"
+#include "throttle/throttle_repository.hpp"
+
+namespace eq::process {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Rows are read from the database in chunks so a large batch never sits in memory.
+constexpr std::size_t k_chunk = 100;
+// A quota exceeded (5.4.5) holds the account for a day: the provider's own window.
+constexpr Seconds k_quota_hold{std::chrono::hours(24)};
+
+content::Fields to_fields(const Json& object) {
+    content::Fields fields;
+    if (!object.is_object()) {
+        return fields;
+    }
+    for (const auto& [key, value] : object.as_object()) {
+        if (value.is_null()) {
+            fields[key] = std::nullopt;
+        } else if (value.is_string()) {
+            fields[key] = value.as_string();
+        } else if (value.is_bool()) {
+            fields[key] = value.as_bool() ? "true" : "false";
+        } else if (value.is_int()) {
+            fields[key] = std::to_string(value.as_int());
+        } else {
+            fields[key] = value.dump();
+        }
+    }
+    return fields;
+}
+
+double jitter_draw() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+// What the rest of the batch should do after one row.
+enum class Next { go_on, hold_company };
+
+class Batch {
+public:
+    Batch(const BatchContext& context, const Uuid& company_id)
+        : m_ctx(context), m_config(context.config), m_company(company_id) {}
+
+    CompanyResult run() {
+        const auto ids = claim();
+        if (m_result.company_held || ids.empty()) {
+            return m_result;
+        }
+        auto account = with_db([&](db::Connection& c) {
+            return campaign::find_company_account(c, m_company);
+        });
+        if (!account) {
+            release(ids, "the company no longer exists");
+            return m_result;
+        }
+        m_account = std::move(*account);
+        m_company_fields = to_fields(m_account.fields);
+        std::string password;
+        if (const auto problem = account_problem(password)) {
+            hold(*problem, false);
+            release(ids, "company held: " + *problem);
+            return m_result;
+        }
+        std::optional<smtp::Session> session;
+        if (!m_ctx.dry_run) {
+            session.emplace(smtp::SessionOptions{*m_config.provider(m_account.account_type),
+                                                 m_account.account_email, std::move(password),
+                                                 std::string(),
+                                                 smtp::Timeouts::from_config(m_config.smtp)});
+        }
+        m_last_lease_renewal = Clock::now();
+        for (std::size_t start = 0; start < ids.size(); start += k_chunk) {
+            const std::vector<Uuid> chunk(
+                ids.begin() + static_cast<std::ptrdiff_t>(start),
+                ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + k_chunk)));
+            const auto rows = with_db([&](db::Connection& c) {
+                return queue::load_claimed_rows(c, chunk);
+            });
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                const auto& row = rows[i];
+                m_runs.insert(row.item.campaign_run_id);
+                if (cli::stop_requested() != 0) {
+                    release(rest_of(ids, row.item.id), std::nullopt);
+                    return finish();
+                }
+                renew_leases_if_due();
+                if (handle(row, session ? &*session : nullptr) == Next::hold_company) {
+                    release(rest_of(ids, row.item.id), "company held: " + m_result.hold_reason);
+                    return finish();
+                }
+            }
+        }
+        return finish();
+    }
+
+private:
+    template <class F>
+    std::invoke_result_t<F, db::Connection&> with_db(F&& f) {
+        auto lease = m_ctx.pool.acquire();
+        return f(*lease);
+    }
+
+    // Budget and claim under the company's lock (a dry run only reads).
+    std::vector<Uuid> claim() {
+        return with_db([&](db::Connection& c) {
+            db::Transaction tx(c);
+            queue::lock_company(c, m_company);
+            const auto settings = throttle::get_email_throttle_settings(c, m_company);
+            const auto state = throttle::get_company_state(c, m_company);
+            if (state.held_now) {
+                m_result.company_held = true;
+                m_result.hold_reason = fmt::format(
+                    "held until {}: {}", format_timestamp(*state.held_until),
+                    state.hold_reason.value_or("account error"));
+                return std::vector<Uuid>{};
+            }
+            const auto usage = throttle::get_window_usage(c, m_company);
+            const auto budget =
+                policy::compute_budget(settings, usage, m_config.processing.batch_cap);
+            if (budget.limited_by == "disabled") {
+                m_result.company_held = true;
+                m_result.hold_reason = "throttle disabled";
+                return std::vector<Uuid>{};
+            }
+            std::vector<Uuid> ids;
+            if (m_ctx.dry_run) {
+                for (const auto& item : queue::get_next_emails_to_process(
+                         c, m_company, static_cast<int>(budget.allowed))) {
+                    ids.push_back(item.id);
+                }
+            } else {
+                ids = queue::claim_rows(c, m_company, budget.allowed, m_ctx.worker,
+                                        m_config.processing.lease);
+            }
+            tx.commit();
+            return ids;
+        });
+    }
+
+    // Why the company's account cannot send (it is then held), or nothing; fills password.
+    std::optional<std::string> account_problem(std::string& password) const {
+        if (m_account.account_email.empty()) {
+            return std::string("the company has no sending account (account_email is empty)");
+        }
+        if (const auto p = message::address_problem(m_account.account_email)) {
+            return fmt::format("the sending account's address is invalid: {}", *p);
+        }
+        if (m_config.provider(m_account.account_type) == nullptr) {
+            return fmt::format("unknown provider '{}' (account_type): add it under "
+                               "smtp.providers in the configuration",
+                               m_account.account_type);
+        }
+        if (m_account.account_password.empty()) {
+            return std::string("the company has no stored password (account_password is empty)");
+        }
+        auto decrypted = crypto::fernet_decrypt(m_ctx.key, m_account.account_password);
+        if (!decrypted) {
+            return decrypted.error();
+        }
+        password = std::move(decrypted).value();
+        return std::nullopt;
+    }
+
+    Next handle(const queue::ClaimedRow& row, smtp::Session* session) {
+        const auto& item = row.item;
+        if (!row.lead_found || row.lead_deleted) {
+            return fail(item, row.lead_found ? "the lead was deleted" : "the lead no longer exists");
+        }
+        if (!row.campaign_found) {
+            return fail(item, "the campaign no longer exists");
+        }
+        const std::string to = row.lead_email.value_or("");
+        if (to.empty()) {
+            return fail(item, "the lead has no email address");
+        }
+        if (const auto p = message::address_problem(to)) {
+            return fail(item, fmt::format("invalid address: {}", *p));
+        }
+        if (row.suppressed) {
+            return final_status(item, queue::QueueStatus::skipped,
+                                "the address is on the do-not-email list");
+        }
+        const auto composed = content::compose_content(
+            m_config.content, {item.subject, item.email_body, row.campaign_template,
+                               {to_fields(row.lead), m_company_fields, to_fields(row.campaign)}});
+        if (const auto* failure = std::get_if<content::ContentFailure>(&composed)) {
+            return failure->transient ? retry(item, failure->message) : fail(item, failure->message);
+        }
+        const auto& content = std::get<content::Content>(composed);
+
+        std::string message_id;
+        if (item.message_id) {
+            message_id = *item.message_id;
+        } else {
+            auto made = message::make_message_id(m_account.account_email);
+            if (!made) {
+                return fail(item, made.error());
+            }
+            message_id = *made;
+        }
+        auto bytes = build(row, content, to, message_id);
+        if (!bytes) {
+            return fail(item, bytes.error());
+        }
+        if (m_ctx.dry_run) {
+            ++m_result.would_send;
+            return Next::go_on;
+        }
+        const auto stored = with_db([&](db::Connection& c) {
+            return queue::start_send(c, item.id, m_ctx.worker, message_id,
+                                     m_config.processing.lease);
+        });
+        if (!stored) {
+            return Next::go_on;  // no longer ours (recovered, cancelled): not sent
+        }
+        if (*stored != message_id) {
+            bytes = build(row, content, to, *stored);
+            if (!bytes) {
+                return fail(item, bytes.error());
+            }
+        }
+        const auto outcome = session->send(m_account.account_email, to, *bytes);
+        const auto verdict = policy::classify(outcome);
+        switch (verdict.verdict) {
+        case policy::Verdict::sent:
+            if (with_db([&](db::Connection& c) {
+                    return queue::record_sent(
+                        c, {item.id, m_ctx.worker, content.subject, content.html_body,
+                            message::display_name_for(m_account.account_email, m_account.name),
+                            m_account.account_email, to});
+                })) {
+                ++m_result.sent;
+            }
+            return Next::go_on;
+        case policy::Verdict::retry_later: return retry(item, verdict.reason);
+        case policy::Verdict::fail_row: return fail(item, verdict.reason);
+        case policy::Verdict::unknown:
+            if (m_config.processing.resend_unknown) {
+                return retry(item, verdict.reason);
+            }
+            return final_status(item, queue::QueueStatus::held, verdict.reason);
+        case policy::Verdict::hold_company:
+            hold(verdict.reason, verdict.quota_exceeded);
+            return Next::hold_company;
+        }
+        return Next::go_on;
+    }
+
+    Expected<std::string> build(const queue::ClaimedRow& row, const content::Content& content,
+                                const std::string& to, const std::string& message_id) const {
+        const auto& item = row.item;
+        const Uuid log_id = item.email_log_id.value_or(Uuid());
+        message::OutgoingMessage m;
+        m.date = std::chrono::time_point_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now());
+        m.from = {message::display_name_for(m_account.account_email, m_account.name),
+                  m_account.account_email};
+        const auto lead_name = row.lead.find("name");
+        m.to = {lead_name && lead_name->is_string() ? lead_name->as_string() : std::string(), to};
+        if (auto reply_to = message::reply_to_address(m_account.account_email, log_id)) {
+            m.reply_to = *reply_to;
+        }
+        m.subject = content.subject;
+        m.message_id = message_id;
+        if (item.reference_ids) {
+            const auto ids = message::parse_message_ids(*item.reference_ids);
+            if (!ids.empty()) {
+                m.in_reply_to = ids.back();
+                m.references = *item.reference_ids;
+            }
+        }
+        if (!m_config.unsubscribe.url.empty()) {
+            m.list_unsubscribe = content::unsubscribe_url(
+                m_config.unsubscribe.url, {item.lead_id, item.company_id, item.campaign_id, log_id});
+        }
+        m.html_body = content::add_tracking_pixel(content.html_body, m_config.tracking.base_url,
+                                                  log_id);
+        return message::build_message(m);
+    }
+
+    Next fail(const queue::EmailQueueItem& item, const std::string& reason) {
+        return final_status(item, queue::QueueStatus::failed, reason);
+    }
+
+    Next final_status(const queue::EmailQueueItem& item, queue::QueueStatus status,
+                      const std::string& reason) {
+        if (!m_ctx.dry_run) {
+            const bool done = with_db([&](db::Connection& c) {
+                return queue::record_final(c, item.id, m_ctx.worker, status, reason);
+            });
+            if (!done) {
+                return Next::go_on;
+            }
+        }
+        if (status == queue::QueueStatus::failed) {
+            ++m_result.failed;
+        } else if (status == queue::QueueStatus::skipped) {
+            ++m_result.skipped;
+        } else {
+            ++m_result.held_rows;
+        }
+        return Next::go_on;
+    }
+
+    Next retry(const queue::EmailQueueItem& item, const std::string& reason) {
+        const int count = item.retry_count + 1;
+        const bool exhausted = policy::retries_exhausted(count, item.max_retries);
+        const auto delay =
+            policy::retry_delay(count, jitter_draw(), m_config.processing.max_retry_delay);
+        if (!m_ctx.dry_run) {
+            const bool done = with_db([&](db::Connection& c) {
+                return queue::record_retry(c, item.id, m_ctx.worker, count, exhausted, delay,
+                                           reason);
+            });
+            if (!done) {
+                return Next::go_on;
+            }
+        }
+        ++(exhausted ? m_result.failed : m_result.retried);
+        return Next::go_on;
+    }
+
+    void hold(const std::string& reason, bool quota) {
+        m_result.company_held = true;
+        m_result.newly_held = true;
+        m_result.hold_reason = reason;
+        if (m_ctx.dry_run) {
+            return;
+        }
+        with_db([&](db::Connection& c) {
+            const auto state = throttle::get_company_state(c, m_company);
+            const auto delay =
+                quota ? k_quota_hold
+                      : policy::company_hold_delay(state.consecutive_holds,
+                                                   m_config.processing.hold_delay,
+                                                   m_config.processing.max_hold_delay);
+            return throttle::hold_company(c, m_company, reason, delay);
+        });
+    }
+
+    void release(const std::vector<Uuid>& ids, const std::optional<std::string>& reason) {
+        if (m_ctx.dry_run || ids.empty()) {
+            return;
+        }
+        m_result.released += with_db([&](db::Connection& c) {
+            return queue::release_rows(c, ids, m_ctx.worker, reason);
+        });
+    }
+
+    // The claimed ids from `from` on (the row in hand and those after it).
+    static std::vector<Uuid> rest_of(const std::vector<Uuid>& ids, const Uuid& from) {
+        const auto it = std::find(ids.begin(), ids.end(), from);
+        return {it, ids.end()};
+    }
+
+    // Rows waiting their turn keep their leases while the batch is long.
+    void renew_leases_if_due() {
+        if (m_ctx.dry_run || Clock::now() - m_last_lease_renewal < m_config.processing.lease / 3) {
+            return;
+        }
+        with_db([&](db::Connection& c) {
+            queue::extend_leases(c, m_company, m_ctx.worker, m_config.processing.lease);
+            return 0;
+        });
+        m_last_lease_renewal = Clock::now();
+    }
+
+    CompanyResult finish() {
+        if (!m_ctx.dry_run && !m_runs.empty()) {
+            with_db([&](db::Connection& c) {
+                return campaign::complete_finished_runs(c, {m_runs.begin(), m_runs.end()});
+            });
+        }
+        return m_result;
+    }
+
+    const BatchContext& m_ctx;
+    const config::Config& m_config;
+    Uuid m_company;
+    campaign::CompanyAccount m_account;
+    content::Fields m_company_fields;
+    std::set<Uuid> m_runs;
+    Clock::time_point m_last_lease_renewal;
+    CompanyResult m_result;
+};
+
+} // namespace
+
+CompanyResult run_company_batch(const BatchContext& context, const Uuid& company_id) {
+    return Batch(context, company_id).run();
+}
+
+} // namespace eq::process

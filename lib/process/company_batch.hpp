@@ -1,0 +1,55 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "crypto/fernet.hpp"
+#include "db/pool.hpp"
+#include "util/uuid.hpp"
+
+namespace eq::process {
+
+// What one company's batch did.
+struct CompanyResult {
+    std::int64_t sent = 0;
+    std::int64_t failed = 0;
+    std::int64_t skipped = 0;
+    std::int64_t held_rows = 0;  // outcome unknown
+    std::int64_t retried = 0;
+    std::int64_t released = 0;   // claimed rows given back unsent (company held, stopping)
+    bool company_held = false;   // not sent to: disabled, backing off, or held now
+    bool newly_held = false;     // this batch held it (an account-level failure)
+    std::string hold_reason;     // why, when company_held
+    std::int64_t would_send = 0; // dry run: rows that would be sent
+};
+
+// Shared by the batches of one invocation.
+struct BatchContext {
+    const config::Config& config;
+    db::Pool& pool;
+    const crypto::FernetKey& key;
+    std::string worker;  // host:pid:nonce, stored in email_queue.claimed_by
+    bool dry_run = false;
+};
+
+// One company's turn in an invocation:
+//  1. under the company's advisory lock, read its throttle settings, its sliding-window
+//     usage and its hold; compute the budget (policy::compute_budget) and claim up to it;
+//  2. decrypt the account's password, open one SMTP session (one reused connection);
+//  3. per row, in send order: refuse what cannot be sent (missing lead or campaign, no
+//     or invalid address, bad template: failed; suppressed address: skipped), compose
+//     and build the message, mark the send started, send, and record the outcome the
+//     classifier gives (sent / retry later / failed / held as unknown / hold company);
+//  4. complete the runs that have nothing left.
+// A stop request (SIGINT, SIGTERM) ends the batch after the message in flight; rows not
+// yet started go back to pending. A dry run claims nothing, writes nothing and sends
+// nothing: it only composes and builds what would be sent.
+// Throws db::DbError when the database fails; rows it holds are then recovered by a
+// later run once their lease passes.
+CompanyResult run_company_batch(const BatchContext& context, const Uuid& company_id);
+
+} // namespace eq::process

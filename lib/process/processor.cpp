@@ -1,0 +1,239 @@
+#include "process/processor.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cli/signals.hpp"
+#include "crypto/fernet.hpp"
+#include "db/connection.hpp"
+#include "db/pool.hpp"
+#include "process/company_batch.hpp"
+#include "queue/lease.hpp"
+
+namespace eq::process {
+
+namespace {
+
+// Held shared by every invocation, tried exclusively by --single.
+constexpr long long k_global_lock = 0x656d61696c70;  // "emailp"
+
+constexpr db::Statement k_try_exclusive{"single_try_lock",
+                                        "SELECT pg_try_advisory_lock($1) AS ok"};
+constexpr db::Statement k_lock_shared{"lock_shared", "SELECT pg_advisory_lock_shared($1)"};
+constexpr db::Statement k_unlock_exclusive{"single_unlock", "SELECT pg_advisory_unlock($1)"};
+
+// Companies with at least one due pending row. A skip scan over the pending-rows index
+// visits each company with pending rows once, however many rows it has queued.
+constexpr db::Statement k_due_companies{
+    "due_companies",
+    "WITH RECURSIVE c AS ("
+    " (SELECT company_id FROM email_queue WHERE status = 'pending'"
+    "  ORDER BY company_id LIMIT 1)"
+    " UNION ALL"
+    " SELECT (SELECT q.company_id FROM email_queue q"
+    "         WHERE q.status = 'pending' AND q.company_id > c.company_id"
+    "         ORDER BY q.company_id LIMIT 1)"
+    " FROM c WHERE c.company_id IS NOT NULL)"
+    " SELECT c.company_id FROM c WHERE c.company_id IS NOT NULL"
+    "  AND EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.company_id"
+    "              AND q.status = 'pending' AND q.scheduled_for <= now())"};
+
+constexpr db::Statement k_company_exists{"company_exists",
+                                         "SELECT 1 AS ok FROM companies WHERE id = $1"};
+
+std::string hostname() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) {
+        return "localhost";
+    }
+    return buf;
+}
+
+std::vector<Uuid> due_companies(db::Connection& conn, const Options& options) {
+    std::vector<Uuid> out;
+    if (options.company) {
+        if (conn.maybe_one(k_company_exists, *options.company).empty()) {
+            throw Error(ExitCode::not_found, fmt::format("no company {}", options.company->str()));
+        }
+        out.push_back(*options.company);
+        return out;
+    }
+    for (const auto row : conn.rows(k_due_companies)) {
+        out.push_back(row.uuid("company_id"));
+    }
+    return out;
+}
+
+crypto::FernetKey derive_key(const config::Config& config) {
+    auto key = crypto::FernetKey::derive(config.secrets.encryption_key,
+                                         config.secrets.encryption_salt);
+    if (!key) {
+        throw Error(ExitCode::config,
+                    fmt::format("cannot decrypt the sending accounts' passwords: {}", key.error()),
+                    "set ENCRYPTION_KEY and ENCRYPTION_SALT in the environment or in the "
+                    "secrets file (secrets_file in the configuration)");
+    }
+    return std::move(key).value();
+}
+
+Timestamp now() {
+    return std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+}
+
+void process_companies(db::Connection& conn, const config::Config& config,
+                       const Options& options, const ProgressFn& progress, Summary& summary,
+                       const std::string& host, int pid);
+
+} // namespace
+
+std::optional<Summary> run_invocation(const config::Config& config, const Options& options,
+                                      const ProgressFn& progress) {
+    auto conn = db::Connection::open(config.database.url, "queue-process");
+    if (options.single) {
+        if (!conn.one(k_try_exclusive, k_global_lock).only().boolean("ok")) {
+            return std::nullopt;
+        }
+        conn.one(k_lock_shared, k_global_lock);
+        conn.one(k_unlock_exclusive, k_global_lock);
+    } else {
+        conn.one(k_lock_shared, k_global_lock);
+    }
+
+    Summary summary;
+    summary.dry_run = options.dry_run;
+    summary.started_at = now();
+    const std::string host = hostname();
+    const int pid = static_cast<int>(::getpid());
+    if (!options.dry_run) {
+        summary.id = start_invocation(conn, host, pid);
+    }
+    try {
+        process_companies(conn, config, options, progress, summary, host, pid);
+    } catch (const std::exception& e) {
+        // Leave a trace for monitoring when the database still answers.
+        if (!options.dry_run) {
+            try {
+                summary.finished_at = now();
+                summary.error = e.what();
+                finish_invocation(conn, summary);
+            } catch (...) {
+            }
+        }
+        throw;
+    }
+    summary.finished_at = now();
+    if (!summary.errors.empty()) {
+        summary.error = fmt::format("{} compan{} failed: {}", summary.errors.size(),
+                                    summary.errors.size() == 1 ? "y" : "ies",
+                                    summary.errors.front());
+    }
+    if (!options.dry_run) {
+        finish_invocation(conn, summary);
+    }
+    return summary;
+}
+
+namespace {
+
+void process_companies(db::Connection& conn, const config::Config& config,
+                       const Options& options, const ProgressFn& progress, Summary& summary,
+                       const std::string& host, int pid) {
+    if (!options.dry_run) {
+        const auto recovered = queue::recover_expired(conn, config.processing.resend_unknown);
+        summary.recovered = recovered.to_pending + recovered.to_held + recovered.resent;
+        summary.held += recovered.to_held;
+    }
+
+    const auto companies = due_companies(conn, options);
+    auto& errors = summary.errors;
+    if (!companies.empty()) {
+        const auto key = derive_key(config);
+        db::Pool pool(config.database.url, "queue-process",
+                      static_cast<std::size_t>(config.processing.db_connections));
+        const BatchContext context{config, pool, key,
+                                   fmt::format("{}:{}:{}", host, pid,
+                                               Uuid::random().str().substr(0, 8)),
+                                   options.dry_run};
+
+        std::atomic<std::size_t> next{0};
+        std::atomic<std::int64_t> done{0};
+        std::mutex mutex;
+        std::condition_variable finished;
+        std::exception_ptr fatal;
+        const auto worker = [&] {
+            while (cli::stop_requested() == 0) {
+                const std::size_t i = next.fetch_add(1);
+                if (i >= companies.size()) {
+                    break;
+                }
+                {
+                    std::lock_guard lock(mutex);
+                    if (fatal) {
+                        break;
+                    }
+                }
+                try {
+                    const auto r = run_company_batch(context, companies[i]);
+                    std::lock_guard lock(mutex);
+                    summary.companies_visited += 1;
+                    summary.companies_held += r.company_held ? 1 : 0;
+                    summary.sent += options.dry_run ? r.would_send : r.sent;
+                    summary.failed += r.failed;
+                    summary.skipped += r.skipped;
+                    summary.held += r.held_rows;
+                    summary.retried += r.retried;
+                    if (r.newly_held) {
+                        summary.holds.push_back(
+                            fmt::format("company {} held: {}", companies[i].str(), r.hold_reason));
+                    }
+                } catch (const db::DbError& e) {
+                    std::lock_guard lock(mutex);
+                    if (e.code() == ExitCode::unavailable) {
+                        fatal = std::current_exception();
+                    } else {
+                        errors.push_back(fmt::format("company {}: {}", companies[i].str(), e.what()));
+                    }
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(mutex);
+                    errors.push_back(fmt::format("company {}: {}", companies[i].str(), e.what()));
+                }
+                done.fetch_add(1);
+                finished.notify_one();
+            }
+            finished.notify_one();
+        };
+        const std::size_t threads = std::min<std::size_t>(
+            companies.size(), static_cast<std::size_t>(config.processing.concurrency));
+        std::vector<std::thread> pool_threads;
+        pool_threads.reserve(threads);
+        for (std::size_t t = 0; t < threads; ++t) {
+            pool_threads.emplace_back(worker);
+        }
+        if (progress) {
+            std::unique_lock lock(mutex);
+            const auto total = static_cast<std::int64_t>(companies.size());
+            while (done.load() < total && !fatal && cli::stop_requested() == 0) {
+                finished.wait_for(lock, std::chrono::milliseconds(200));
+                progress(done.load(), total, summary.sent);
+            }
+        }
+        for (auto& t : pool_threads) {
+            t.join();
+        }
+        if (fatal) {
+            std::rethrow_exception(fatal);
+        }
+    }
+}
+
+} // namespace
+
+} // namespace eq::process

@@ -1,0 +1,68 @@
+#include "queue/claimed_row.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+namespace eq::queue {
+
+namespace {
+
+constexpr db::Statement k_load{
+    "load_claimed_rows",
+    "SELECT q.id, q.company_id, q.campaign_id, q.campaign_run_id, q.lead_id, q.status,"
+    " q.priority, q.created_at, q.scheduled_for, q.processed_at, q.retry_count, q.max_retries,"
+    " q.error_message, q.subject, q.email_body, q.message_id, q.reference_ids::text,"
+    " q.email_log_id,"
+    " l.id IS NOT NULL AS lead_found, l.deleted_at IS NOT NULL AS lead_deleted,"
+    " ca.id IS NOT NULL AS campaign_found, l.email AS lead_email,"
+    " ca.template AS campaign_template,"
+    " to_jsonb(l)::text AS lead_json, to_jsonb(ca)::text AS campaign_json,"
+    " EXISTS (SELECT 1 FROM do_not_email d WHERE lower(d.email) = lower(l.email)"
+    "         AND (d.company_id IS NULL OR d.company_id = q.company_id)) AS suppressed"
+    " FROM email_queue q"
+    " LEFT JOIN leads l ON l.id = q.lead_id"
+    " LEFT JOIN campaigns ca ON ca.id = q.campaign_id"
+    " WHERE q.id = ANY($1::uuid[])"};
+
+Json json_column(const db::Row& row, std::string_view column) {
+    const auto text = row.opt_text(column);
+    if (!text) {
+        return Json();
+    }
+    auto parsed = Json::parse(*text);
+    if (!parsed) {
+        throw Error(ExitCode::internal,
+                    fmt::format("load_claimed_rows: column {}: {}", column, parsed.error()));
+    }
+    return std::move(parsed).value();
+}
+
+} // namespace
+
+std::vector<ClaimedRow> load_claimed_rows(db::Connection& conn, const std::vector<Uuid>& ids) {
+    std::map<Uuid, ClaimedRow> by_id;
+    for (const auto row : conn.rows(k_load, ids)) {
+        ClaimedRow c;
+        c.item = EmailQueueItem::from_row(row);
+        c.lead_found = row.boolean("lead_found");
+        c.lead_deleted = row.boolean("lead_deleted");
+        c.campaign_found = row.boolean("campaign_found");
+        c.lead_email = row.opt_text("lead_email");
+        c.campaign_template = row.opt_text("campaign_template");
+        c.suppressed = row.boolean("suppressed");
+        c.lead = json_column(row, "lead_json");
+        c.campaign = json_column(row, "campaign_json");
+        by_id.emplace(c.item.id, std::move(c));
+    }
+    std::vector<ClaimedRow> out;
+    out.reserve(by_id.size());
+    for (const auto& id : ids) {
+        if (auto it = by_id.find(id); it != by_id.end()) {
+            out.push_back(std::move(it->second));
+        }
+    }
+    return out;
+}
+
+} // namespace eq::queue
