@@ -1,12 +1,11 @@
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include "cli/app.hpp"
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <span>
 #include <string_view>
-
-#include "cli/app.hpp"
 
 namespace eq::admin {
 
@@ -34,5 +33,18 @@ std::span<const Subcommand> subcommands();
 int main(int argc, char** argv);
 
 void setup_db(CLI::App& app, Context& context);
+void setup_throttle(CLI::App& app, Context& context);
+void setup_status(CLI::App& app, Context& context);
+void setup_run(CLI::App& app, Context& context);
+void setup_priority(CLI::App& app, Context& context);
+void setup_retry(CLI::App& app, Context& context);
+void setup_mark_sent(CLI::App& app, Context& context);
+void setup_purge(CLI::App& app, Context& context);
+void setup_suppress(CLI::App& app, Context& context);
+void setup_explain(CLI::App& app, Context& context);
+void setup_stats(CLI::App& app, Context& context);
+void setup_health(CLI::App& app, Context& context);
+void setup_metrics(CLI::App& app, Context& context);
+void setup_report(CLI::App& app, Context& context);
 
 } // namespace eq::admin

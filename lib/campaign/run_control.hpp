@@ -1,0 +1,65 @@
+#pragma once
+
+#include "util/expected.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eq::db {
+class Connection;
+}
+
+namespace eq::campaign {
+
+// Pause and cancel of a campaign run, kept in email_queue_runs (the web application's
+// campaign_runs.status keeps its own four values). queue-process claims no row of a
+// run that is paused or cancelled.
+//   active -> paused -> active     (pause, resume)
+//   active | paused -> cancelled   (cancel: final; the run's pending rows become
+//                                   'cancelled', kept and never sent)
+// A run without an email_queue_runs row is active.
+enum class RunControl { active, paused, cancelled };
+
+std::string_view to_string(RunControl c);
+Expected<RunControl> parse_run_control(std::string_view text);
+
+struct RunControlState {
+    Uuid run_id;
+    RunControl control = RunControl::active;
+    std::optional<std::string> reason;
+    std::optional<Timestamp> changed_at;
+};
+
+// What a pause, resume or cancel did. `changed` is false when the run already was in
+// the requested state (asking twice is not an error).
+struct ControlChange {
+    RunControlState state;
+    bool changed = false;
+    std::int64_t rows_cancelled = 0; // cancel: pending rows now 'cancelled'
+};
+
+// The failure_reason a cancelled run shows in campaign_runs (status 'failed').
+std::string cancelled_failure_reason(const std::optional<std::string>& reason);
+
+// The run's control state. Throws eq::Error(not_found) for an unknown run.
+RunControlState get_run_control(db::Connection& conn, const Uuid& run_id);
+
+// Each runs in a transaction of its own, holding the campaign_runs row locked, so a
+// concurrent change or claim sees all of it or nothing. Throws eq::Error: not_found for
+// an unknown run; conflict for a cancelled run (pause, resume) and for a run that is
+// over (status completed or failed with nothing pending or in flight).
+ControlChange pause_run(db::Connection& conn, const Uuid& run_id,
+                        const std::optional<std::string>& reason);
+ControlChange resume_run(db::Connection& conn, const Uuid& run_id,
+                         const std::optional<std::string>& reason);
+// Also sets campaign_runs.status 'failed' with failure_reason
+// "cancelled by operator[: <reason>]" and email_queue_runs.completed_at. Rows already
+// being sent when it commits finish as they would have.
+ControlChange cancel_run(db::Connection& conn, const Uuid& run_id,
+                         const std::optional<std::string>& reason);
+
+} // namespace eq::campaign

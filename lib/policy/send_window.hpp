@@ -1,0 +1,56 @@
+#pragma once
+
+#include "util/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace eq::policy {
+
+// The end of the latest period during which a sliding window of length `window` held
+// `limit` or more of the sends (times, ascending): from then on the window has room
+// again. In the future: the window is full now and frees at that time. In the past:
+// when it last freed. Nothing when the sends never filled it. A limit of 0 is never
+// full in this sense (the caller treats it as "never sends").
+std::optional<Timestamp> window_full_until(std::span<const Timestamp> sends_ascending,
+                                           std::int64_t limit, Seconds window);
+
+// What decides when a company's next email can go.
+struct SendState {
+    bool enabled = true;
+    std::int64_t per_hour = 0;
+    std::int64_t per_day = 0;
+    // processed_at of rows sent or held (possibly sent) in the last 48 hours, any order.
+    std::vector<Timestamp> recent_sends;
+    // Rows claimed right now: they count in both windows as if sent now.
+    std::int64_t in_flight = 0;
+    std::optional<Timestamp> held_until; // an account hold
+    // The earliest scheduled_for of the rows the company could send (pending, in runs
+    // neither paused nor cancelled); nothing when there are none.
+    std::optional<Timestamp> earliest_due;
+};
+
+struct NextSend {
+    // Nothing: no send is coming without an operator (nothing queued, throttle
+    // disabled, a limit of 0).
+    std::optional<Timestamp> at;
+    // What decides it: "due now", "scheduled", "company held", "hourly limit",
+    // "daily limit", "nothing queued", "throttle disabled", "hourly limit is 0",
+    // "daily limit is 0".
+    std::string_view reason;
+};
+
+// The earliest time at which queue-process may send the company's next email: the
+// latest of now, the earliest due row, the end of an account hold and the times the
+// hourly and daily windows have room again. (The next cron run after that sends it.)
+NextSend next_send(const SendState& state, Timestamp now);
+
+// Since when the company could have sent its oldest due row (it had a due row, no hold
+// and room in both windows), or nothing when it cannot send now. now - this is how
+// long that row waited while the company had budget: the backlog that `health` checks.
+std::optional<Timestamp> sendable_since(const SendState& state, Timestamp now);
+
+} // namespace eq::policy
