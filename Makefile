@@ -12,7 +12,7 @@ DESTDIR    ?=
 # Debian 12 packages, by what needs them.
 BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
                  libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
-TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl \
+TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl chromium \
                  ca-certificates tzdata util-linux
 
 ENSURE = sh test/support/ensure-packages.sh

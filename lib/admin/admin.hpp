@@ -1,11 +1,12 @@
 #pragma once
 
-#include "cli/app.hpp"
-
 #include <CLI/CLI.hpp>
+
 #include <functional>
 #include <span>
 #include <string_view>
+
+#include "cli/app.hpp"
 
 namespace eq::admin {
 

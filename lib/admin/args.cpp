@@ -1,12 +1,13 @@
 #include "admin/args.hpp"
 
-#include "db/connection.hpp"
-#include "util/error.hpp"
-#include "util/strings.hpp"
+#include <fmt/format.h>
 
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
+
+#include "db/connection.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
 
 namespace eq::admin {
 

@@ -1,15 +1,16 @@
 #include "admin/atomic_file.hpp"
 
-#include "util/error.hpp"
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <vector>
+
+#include "util/error.hpp"
 
 namespace eq::admin {
 

@@ -1,5 +1,9 @@
 // queue-admin explain ROW
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/snapshot.hpp"
@@ -7,9 +11,6 @@
 #include "db/connection.hpp"
 #include "policy/explain.hpp"
 #include "suppression/suppression_repository.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 

@@ -1,14 +1,16 @@
 // queue-admin health [--max-backlog-age D] [--max-since-last-run D] [--max-failure-rate R]
 // A Nagios plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/snapshot.hpp"
+#include "admin/terminal.hpp"
 #include "db/connection.hpp"
 #include "policy/health.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 
@@ -64,8 +66,9 @@ int health(const Context& context, const HealthOptions& o) {
         std::cout << policy::nagios_line(report) << '\n';
         if (cli::stdout_is_terminal()) {
             for (const auto& c : report.checks) {
-                std::cout << fmt::format("  {:<16} {:<8} {}\n", c.name, policy::to_string(c.state),
-                                         c.message);
+                const auto text = wrap(c.message, 80, 28);
+                std::cout << fmt::format("  {:<16} {:<8} {}", c.name, policy::to_string(c.state),
+                                         text.substr(28));
             }
         }
     }

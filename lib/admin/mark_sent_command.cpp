@@ -1,13 +1,14 @@
 // queue-admin mark-sent ROW...
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-
-#include <algorithm>
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 

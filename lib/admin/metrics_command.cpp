@@ -1,13 +1,14 @@
 // queue-admin metrics [--output FILE]
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/atomic_file.hpp"
 #include "admin/prometheus.hpp"
 #include "admin/snapshot.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 

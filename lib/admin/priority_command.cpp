@@ -1,13 +1,14 @@
 // queue-admin priority RUN --set N | priority --lead LEAD --run RUN --set N
 
+#include <fmt/format.h>
+
+#include <iostream>
+#include <limits>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
-#include <limits>
 
 namespace eq::admin {
 

@@ -1,7 +1,8 @@
 #include "admin/prometheus.hpp"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 namespace eq::admin {
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "util/json.hpp"
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "util/json.hpp"
 
 namespace eq::admin {
 

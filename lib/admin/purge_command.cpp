@@ -1,12 +1,13 @@
 // queue-admin purge --older-than DURATION [--dry-run]
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 

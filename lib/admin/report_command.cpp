@@ -1,5 +1,10 @@
 // queue-admin report --output FILE.html
 
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
 #include "admin/admin.hpp"
 #include "admin/atomic_file.hpp"
 #include "admin/snapshot.hpp"
@@ -8,10 +13,6 @@
 #include "report/html.hpp"
 #include "report/svg_chart.hpp"
 #include "util/strings.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
-#include <map>
 
 namespace eq::admin {
 

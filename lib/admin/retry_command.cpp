@@ -1,13 +1,14 @@
 // queue-admin retry [--run RUN] [--company ID] [--status failed|held] [--error-like TEXT]
 //   [--since TIME] [--dry-run]
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 

@@ -1,14 +1,15 @@
 // queue-admin run list [--company ID] [--active] [--limit N] | run show RUN
 //   | run pause RUN | run resume RUN | run cancel RUN   ([--reason R])
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "campaign/run_control.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 
@@ -235,10 +236,10 @@ int show(const Context& context, const RunOptions& o) {
     }
     std::cout << "progress   " << bar_of(r, 40)
               << fmt::format(" {}/{}\n", r.sent + r.failed + r.skipped, r.total())
-              << fmt::format("rows       {} sent, {} failed, {} skipped, {} pending, {} "
-                             "processing, {} held, {} cancelled\n",
-                             r.sent, r.failed, r.skipped, r.pending, r.processing, r.held,
-                             r.cancelled)
+              << fmt::format("done       {} sent, {} failed, {} skipped, {} cancelled\n", r.sent,
+                             r.failed, r.skipped, r.cancelled)
+              << fmt::format("queued     {} pending, {} processing, {} held (outcome unknown)\n",
+                             r.pending, r.processing, r.held)
               << fmt::format("leads      {} total, {} processed\n", r.leads_total,
                              r.leads_processed)
               << fmt::format("started    {}\n", format_timestamp(r.started_at()));

@@ -1,10 +1,10 @@
 #include "admin/snapshot.hpp"
 
-#include "admin/args.hpp"
-#include "db/connection.hpp"
-
 #include <algorithm>
 #include <map>
+
+#include "admin/args.hpp"
+#include "db/connection.hpp"
 
 namespace eq::admin {
 
@@ -187,10 +187,6 @@ std::optional<LastRun> load_last_run(db::Connection& conn) {
                    row.integer("retried"),  row.integer("recovered"),
                    row.opt_text("error")};
 }
-
-} // namespace eq::admin
-
-namespace eq::admin {
 
 policy::HealthFacts health_facts(const QueueSnapshot& snap, const std::optional<LastRun>& last) {
     policy::HealthFacts f;

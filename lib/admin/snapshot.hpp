@@ -1,14 +1,15 @@
 #pragma once
 
-#include "policy/send_window.hpp"
-#include "throttle/email_throttle_settings.hpp"
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "policy/health.hpp"
+#include "policy/send_window.hpp"
+#include "throttle/email_throttle_settings.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::db {
 class Connection;
@@ -77,12 +78,6 @@ struct LastRun {
     std::optional<std::string> error;
 };
 std::optional<LastRun> load_last_run(db::Connection& conn);
-
-} // namespace eq::admin
-
-#include "policy/health.hpp"
-
-namespace eq::admin {
 
 // What health (and the health metric) judge, from a whole-queue snapshot and the last run.
 policy::HealthFacts health_facts(const QueueSnapshot& snap, const std::optional<LastRun>& last);

@@ -1,12 +1,13 @@
 // queue-admin stats [--company ID] [--since DURATION]
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 
@@ -149,9 +150,10 @@ int stats(const Context& context, const StatsOptions& o) {
             hourly ? short_time(b.start).substr(5) : short_time(b.start).substr(0, 10);
         const auto width = std::size_t{50};
         const auto sent_bar = bar(static_cast<double>(b.sent), static_cast<double>(peak), width);
-        const auto failed_bar = bar(static_cast<double>(b.failed), static_cast<double>(peak),
-                                    width - std::min(width, sent_bar.size()));
-        std::string x(failed_bar.size(), 'x');
+        const auto failed_cells =
+            std::min(bar(static_cast<double>(b.failed), static_cast<double>(peak), width).size(),
+                     width - std::min(width, sent_bar.size()));
+        std::string x(failed_cells, 'x');
         std::cout << fmt::format("{:<11} ", label) << paint(sent_bar, Colour::green)
                   << paint(x, Colour::red)
                   << std::string(width - std::min(width, sent_bar.size() + x.size()), ' ')

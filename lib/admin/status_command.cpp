@@ -1,13 +1,14 @@
 // queue-admin status [--company ID]
 
+#include <fmt/format.h>
+
+#include <iostream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/snapshot.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
 
 namespace eq::admin {
 
@@ -116,13 +117,15 @@ void print_company(const CompanyStatus& c, Timestamp now) {
                              c.skipped)
               << "  " << usage_cell(c.sent_last_hour, c.settings.max_emails_per_hour, 9) << "  "
               << usage_cell(c.sent_last_day, c.settings.max_emails_per_day, 11) << '\n';
-    std::string line = next_text(c, now);
+    std::string line = c.id.str() + ": " + next_text(c, now);
     if (c.oldest_due) {
         line += fmt::format("; oldest due {} ago", age(*c.oldest_due, now));
     }
-    std::cout << "  " << fit(line, 76, false) << '\n';
+    std::cout << wrap(line, 80, 2);
     const auto note = [](const std::string& text, Colour colour) {
-        std::cout << "  " << paint(fit(text, 76, false), colour) << '\n';
+        const auto lines = wrap(text, 80, 2);
+        std::cout << (colour_enabled() ? paint(lines.substr(0, lines.size() - 1), colour) + "\n"
+                                       : lines);
     };
     if (!c.settings.enabled) {
         note("held: throttle disabled ('throttle set COMPANY --enable' to send)", Colour::red);
@@ -186,12 +189,17 @@ int status(const Context& context, const StatusOptions& o) {
     for (const auto& c : snap.companies) {
         print_company(c, snap.now);
     }
+    // The totals under the same columns, so the line fits 80 columns however large.
     const auto& t = snap.totals;
-    std::cout << fmt::format("total: {} compan{}, {} due, {} later, {} processing, {} held, {} "
-                             "failed, {} skipped; sent {} in the last hour, {} in 24 hours\n",
-                             snap.companies.size(), snap.companies.size() == 1 ? "y" : "ies",
-                             t.due_now, t.scheduled_later + t.backing_off, t.processing, t.held,
-                             t.failed, t.skipped, t.sent_last_hour, t.sent_last_day);
+    std::cout << paint(fit(fmt::format("all {} compan{}", snap.companies.size(),
+                                       snap.companies.size() == 1 ? "y" : "ies"),
+                           18) +
+                           fmt::format(" {:>4} {:>5} {:>4} {:>4} {:>4} {:>4}  {:>9}  {:>11}",
+                                       t.due_now, t.scheduled_later + t.backing_off, t.processing,
+                                       t.held, t.failed, t.skipped, t.sent_last_hour,
+                                       t.sent_last_day),
+                       Colour::bold)
+              << '\n';
     return 0;
 }
 

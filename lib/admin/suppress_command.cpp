@@ -1,6 +1,16 @@
 // queue-admin suppress add EMAIL... | remove EMAIL... | list | import FILE
 //   [--company ID] [--reason R]
 
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <sstream>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
@@ -9,15 +19,6 @@
 #include "suppression/suppression_file.hpp"
 #include "suppression/suppression_repository.hpp"
 #include "util/strings.hpp"
-
-#include <cerrno>
-#include <cstring>
-#include <fmt/format.h>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <map>
-#include <sstream>
 
 namespace eq::admin {
 

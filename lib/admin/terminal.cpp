@@ -1,11 +1,12 @@
 #include "admin/terminal.hpp"
 
-#include "cli/app.hpp"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <fmt/format.h>
+
+#include "cli/app.hpp"
 
 namespace eq::admin {
 
@@ -60,6 +61,42 @@ std::string fit(std::string_view text, std::size_t width, bool pad) {
     return out;
 }
 
+std::string wrap(std::string_view text, std::size_t width, std::size_t indent) {
+    const std::size_t room = width > indent + 10 ? width - indent : 10;
+    std::string out, line;
+    const auto flush = [&] {
+        out += std::string(indent, ' ') + line + '\n';
+        line.clear();
+    };
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find(' ', start);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        std::string_view word = text.substr(start, end - start);
+        start = end + 1;
+        while (word.size() > room) {
+            if (!line.empty()) {
+                flush();
+            }
+            line = std::string(word.substr(0, room));
+            flush();
+            word.remove_prefix(room);
+        }
+        if (!line.empty() && line.size() + 1 + word.size() > room) {
+            flush();
+        }
+        if (!word.empty()) {
+            line += (line.empty() ? "" : " ") + std::string(word);
+        }
+    }
+    if (!line.empty() || out.empty()) {
+        flush();
+    }
+    return out;
+}
+
 std::string progress_bar(std::int64_t sent, std::int64_t failed, std::int64_t skipped,
                          std::int64_t pending, std::int64_t total, std::size_t width) {
     const auto denom =
@@ -106,10 +143,6 @@ std::string relative(Timestamp t, Timestamp now) {
 std::string short_time(Timestamp t) {
     return format_timestamp(t).substr(0, 16).replace(10, 1, " ");
 }
-
-} // namespace eq::admin
-
-namespace eq::admin {
 
 Json time_json(const std::optional<Timestamp>& t) {
     return t ? Json(format_timestamp(*t)) : Json();

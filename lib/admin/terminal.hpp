@@ -1,11 +1,12 @@
 #pragma once
 
-#include "util/time.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "util/json.hpp"
+#include "util/time.hpp"
 
 namespace eq::admin {
 
@@ -21,6 +22,10 @@ std::string paint(std::string_view text, Colour colour);
 // pad is true. Counts bytes: names are shown as stored.
 std::string fit(std::string_view text, std::size_t width, bool pad = true);
 
+// text broken at spaces into lines of at most `width` columns, each after `indent`
+// spaces, every line ending in '\n' (a word longer than a line is cut).
+std::string wrap(std::string_view text, std::size_t width, std::size_t indent);
+
 // "[####xx--....      ]": sent '#', failed 'x', skipped '-', pending '.', of `total`
 // over `width` cells (coloured when colour is enabled).
 std::string progress_bar(std::int64_t sent, std::int64_t failed, std::int64_t skipped,
@@ -35,12 +40,6 @@ std::string age(Timestamp from, Timestamp to);
 std::string relative(Timestamp t, Timestamp now);
 // "2026-05-01 07:00" (UTC) for tables.
 std::string short_time(Timestamp t);
-
-} // namespace eq::admin
-
-#include "util/json.hpp"
-
-namespace eq::admin {
 
 // A time for --json: "2026-05-01T07:00:00Z", or null.
 Json time_json(const std::optional<Timestamp>& t);

@@ -1,15 +1,16 @@
 // queue-admin throttle show COMPANY | set COMPANY [--per-hour N] [--per-day N]
 //   [--enable|--disable] | list
 
+#include <fmt/format.h>
+
+#include <iostream>
+#include <limits>
+
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
 #include "throttle/throttle_repository.hpp"
-
-#include <fmt/format.h>
-#include <iostream>
-#include <limits>
 
 namespace eq::admin {
 
@@ -130,8 +131,8 @@ int list(const Context& context) {
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
     Json companies = Json::array();
-    std::string text = fmt::format("{} {:>9} {:>9}  {:<8} {}\n", fit("COMPANY", 30), "PER HOUR",
-                                   "PER DAY", "ENABLED", "COMPANY ID");
+    std::string text = fmt::format("{:<36} {:>9} {:>9} {:<7} {}\n", "COMPANY ID", "PER HOUR",
+                                   "PER DAY", "ENABLED", "NAME");
     for (const auto row : conn.rows(k_list)) {
         throttle::EmailThrottleSettings s;
         s.company_id = row.uuid("company_id");
@@ -145,9 +146,10 @@ int list(const Context& context) {
         const auto name = row.text("name");
         companies.push(settings_json(s, name));
         const auto mark = s.is_default() ? "*" : " ";
-        text += fmt::format("{} {:>8}{} {:>8}{}  {:<8} {}\n", fit(name, 30), s.max_emails_per_hour,
+        text += fmt::format("{} {:>8}{} {:>8}{} {} {}\n", s.company_id.str(), s.max_emails_per_hour,
                             mark, s.max_emails_per_day, mark,
-                            s.enabled ? "yes" : paint("no", Colour::red), s.company_id.str());
+                            s.enabled ? "yes    " : paint("no     ", Colour::red),
+                            fit(name, 15, false));
     }
     if (context.common.json) {
         cli::print_json(Json(Json::Object{{"companies", std::move(companies)}}));

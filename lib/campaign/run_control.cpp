@@ -1,8 +1,8 @@
 #include "campaign/run_control.hpp"
 
-#include "db/connection.hpp"
-
 #include <fmt/format.h>
+
+#include "db/connection.hpp"
 
 namespace eq::campaign {
 

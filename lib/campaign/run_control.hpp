@@ -1,13 +1,13 @@
 #pragma once
 
-#include "util/expected.hpp"
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "util/expected.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::db {
 class Connection;

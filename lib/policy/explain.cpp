@@ -1,7 +1,8 @@
 #include "policy/explain.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <tuple>
 
 namespace eq::policy {

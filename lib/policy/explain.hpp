@@ -1,13 +1,13 @@
 #pragma once
 
-#include "policy/send_window.hpp"
-#include "queue/email_queue_item.hpp"
-#include "util/time.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "policy/send_window.hpp"
+#include "queue/email_queue_item.hpp"
+#include "util/time.hpp"
 
 namespace eq::policy {
 

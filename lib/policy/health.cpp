@@ -1,9 +1,10 @@
 #include "policy/health.hpp"
 
-#include "util/strings.hpp"
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <fmt/format.h>
+
+#include "util/strings.hpp"
 
 namespace eq::policy {
 

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "util/time.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/time.hpp"
 
 namespace eq::policy {
 

@@ -1,10 +1,11 @@
 #include "report/svg_chart.hpp"
 
-#include "report/html.hpp"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
+
+#include "report/html.hpp"
 
 namespace eq::report {
 

@@ -1,7 +1,8 @@
 #include "suppression/email_address.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace eq::suppression {
 

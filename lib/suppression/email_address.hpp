@@ -1,9 +1,9 @@
 #pragma once
 
-#include "util/expected.hpp"
-
 #include <optional>
 #include <string_view>
+
+#include "util/expected.hpp"
 
 namespace eq::suppression {
 

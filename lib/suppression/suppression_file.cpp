@@ -1,9 +1,9 @@
 #include "suppression/suppression_file.hpp"
 
+#include <fmt/format.h>
+
 #include "suppression/email_address.hpp"
 #include "util/strings.hpp"
-
-#include <fmt/format.h>
 
 namespace eq::suppression {
 

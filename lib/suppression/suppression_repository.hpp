@@ -1,14 +1,14 @@
 #pragma once
 
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::db {
 class Connection;
