@@ -25,8 +25,7 @@ std::span<const Subcommand> subcommands() {
 }
 
 int main(int argc, char** argv) {
-    CLI::App app{"Operate the emailqueue: schema, throttle settings, status, campaign-run control, "
-                 "bulk operations, statistics, health"};
+    CLI::App app{"Operate the emailqueue: schema, limits, status, runs, bulk operations, health"};
     Context context;
     cli::init_app(app, k_program, context.common);
     app.require_subcommand(1);

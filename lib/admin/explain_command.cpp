@@ -118,8 +118,7 @@ int explain(const Context& context, const ExplainOptions& o) {
 } // namespace
 
 void setup_explain(CLI::App& app, Context& context) {
-    auto* e = app.add_subcommand("explain", "Why a queue row has not been sent yet (or what "
-                                            "became of it)");
+    auto* e = app.add_subcommand("explain", "Why a queue row has not been sent yet");
     auto o = std::make_shared<ExplainOptions>();
     e->add_option("ROW", o->row, "Queue row id (UUID)")->required();
     e->callback([&context, o] { context.action = [&context, o] { return explain(context, *o); }; });

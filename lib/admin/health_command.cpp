@@ -78,8 +78,7 @@ int health(const Context& context, const HealthOptions& o) {
 } // namespace
 
 void setup_health(CLI::App& app, Context& context) {
-    auto* h = app.add_subcommand("health", "A Nagios check: exit 0 OK, 1 WARNING, 2 CRITICAL, "
-                                           "3 UNKNOWN, with a one-line reason");
+    auto* h = app.add_subcommand("health", "A Nagios check (exit 0, 1, 2 or 3)");
     auto o = std::make_shared<HealthOptions>();
     h->add_option("--max-backlog-age", o->max_backlog_age,
                   "How long a due row may wait while its company has budget (default 1h)")

@@ -79,8 +79,7 @@ int mark_sent(const Context& context, const MarkSentOptions& o) {
 } // namespace
 
 void setup_mark_sent(CLI::App& app, Context& context) {
-    auto* m = app.add_subcommand("mark-sent", "Confirm that held rows (SMTP outcome unknown) "
-                                              "were delivered");
+    auto* m = app.add_subcommand("mark-sent", "Confirm that held rows were delivered");
     auto o = std::make_shared<MarkSentOptions>();
     m->add_option("ROW", o->rows, "Queue row ids (UUIDs)")->required();
     m->callback(

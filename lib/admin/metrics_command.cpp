@@ -130,8 +130,7 @@ int metrics(const Context& context, const MetricsOptions& o) {
 } // namespace
 
 void setup_metrics(CLI::App& app, Context& context) {
-    auto* m = app.add_subcommand("metrics", "The queue's figures in the Prometheus text format "
-                                            "(for node_exporter's textfile collector)");
+    auto* m = app.add_subcommand("metrics", "The figures in Prometheus text format");
     auto o = std::make_shared<MetricsOptions>();
     m->add_option("--output", o->output,
                   "Write to FILE atomically (temporary file, then rename) instead of stdout")

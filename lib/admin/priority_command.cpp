@@ -86,8 +86,7 @@ int priority(const Context& context, const PriorityOptions& o) {
 } // namespace
 
 void setup_priority(CLI::App& app, Context& context) {
-    auto* p = app.add_subcommand("priority", "Reorder what is still pending: higher priority "
-                                             "is sent first");
+    auto* p = app.add_subcommand("priority", "Reorder what is still pending");
     auto o = std::make_shared<PriorityOptions>();
     p->add_option("RUN", o->run_positional, "Campaign run id (UUID): every pending row of it");
     p->add_option("--run", o->run, "Campaign run id (with --lead)")->type_name("RUN");

@@ -95,8 +95,7 @@ int purge(const Context& context, const PurgeOptions& o) {
 } // namespace
 
 void setup_purge(CLI::App& app, Context& context) {
-    auto* p = app.add_subcommand("purge", "Delete finished rows (sent, failed, skipped, "
-                                          "cancelled) older than a duration, in small chunks");
+    auto* p = app.add_subcommand("purge", "Delete old finished rows, in small chunks");
     auto o = std::make_shared<PurgeOptions>();
     p->add_option("--older-than", o->older_than,
                   "Age of the rows to delete: 30d, 12w (1d or "

@@ -220,8 +220,7 @@ int report_cmd(const Context& context, const ReportOptions& o) {
 } // namespace
 
 void setup_report(CLI::App& app, Context& context) {
-    auto* r = app.add_subcommand("report", "One self-contained HTML page: charts of the last 24 "
-                                           "hours and the status tables");
+    auto* r = app.add_subcommand("report", "One self-contained HTML page with charts");
     auto o = std::make_shared<ReportOptions>();
     r->add_option("--output", o->output, "The HTML file to write (atomically)")
         ->type_name("FILE")

@@ -112,8 +112,7 @@ int retry(const Context& context, const RetryOptions& o) {
 } // namespace
 
 void setup_retry(CLI::App& app, Context& context) {
-    auto* r = app.add_subcommand("retry", "Send failed (or held) rows again: back to pending, "
-                                          "retries reset");
+    auto* r = app.add_subcommand("retry", "Send failed or held rows again");
     auto o = std::make_shared<RetryOptions>();
     r->add_option("--run", o->run, "Only this campaign run's rows")->type_name("RUN");
     r->add_option("--company", o->company, "Only this company's rows")->type_name("ID");

@@ -12,7 +12,7 @@ namespace {
 
 constexpr db::Statement k_companies{
     "status_companies",
-    "SELECT c.id, c.name, t.max_emails_per_hour, t.max_emails_per_day, t.enabled, t.created_at,"
+    "SELECT c.id, c.id AS company_id, c.name, t.max_emails_per_hour, t.max_emails_per_day, t.enabled, t.created_at,"
     " t.updated_at, h.held_until, h.hold_reason, h.held_since, h.last_sent_at"
     " FROM companies c"
     " LEFT JOIN email_throttle_settings t ON t.company_id = c.id"
@@ -112,14 +112,7 @@ QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& com
         CompanyStatus c;
         c.id = row.uuid("id");
         c.name = row.text("name");
-        c.settings.company_id = c.id;
-        if (!row.is_null("created_at")) {
-            c.settings.max_emails_per_hour = static_cast<int>(row.integer("max_emails_per_hour"));
-            c.settings.max_emails_per_day = static_cast<int>(row.integer("max_emails_per_day"));
-            c.settings.enabled = row.boolean("enabled");
-            c.settings.created_at = row.time("created_at");
-            c.settings.updated_at = row.time("updated_at");
-        }
+        c.settings = settings_from_row(row);
         c.held_until = row.opt_time("held_until");
         c.hold_reason = row.opt_text("hold_reason");
         c.held_since = row.opt_time("held_since");
@@ -186,6 +179,19 @@ std::optional<LastRun> load_last_run(db::Connection& conn) {
                    row.integer("skipped"),  row.integer("held"),
                    row.integer("retried"),  row.integer("recovered"),
                    row.opt_text("error")};
+}
+
+throttle::EmailThrottleSettings settings_from_row(const db::Row& row) {
+    throttle::EmailThrottleSettings s;
+    s.company_id = row.uuid("company_id");
+    if (!row.is_null("created_at")) {
+        s.max_emails_per_hour = static_cast<int>(row.integer("max_emails_per_hour"));
+        s.max_emails_per_day = static_cast<int>(row.integer("max_emails_per_day"));
+        s.enabled = row.boolean("enabled");
+        s.created_at = row.time("created_at");
+        s.updated_at = row.time("updated_at");
+    }
+    return s;
 }
 
 policy::HealthFacts health_facts(const QueueSnapshot& snap, const std::optional<LastRun>& last) {

@@ -177,8 +177,7 @@ int stats(const Context& context, const StatsOptions& o) {
 } // namespace
 
 void setup_stats(CLI::App& app, Context& context) {
-    auto* s = app.add_subcommand("stats", "Sends per hour, failure and retry rates, top errors, "
-                                          "queue latency");
+    auto* s = app.add_subcommand("stats", "Sends per hour, rates, top errors, latency");
     auto o = std::make_shared<StatsOptions>();
     s->add_option("--company", o->company, "Only this company")->type_name("ID");
     s->add_option("--since", o->since, "The period, back from now (default 24h)")

@@ -206,8 +206,7 @@ int status(const Context& context, const StatusOptions& o) {
 } // namespace
 
 void setup_status(CLI::App& app, Context& context) {
-    auto* s = app.add_subcommand("status", "Each company's queue: due, later, held and why, "
-                                           "usage of its limits, when it sends next");
+    auto* s = app.add_subcommand("status", "Each company's queue, holds and next send");
     auto o = std::make_shared<StatusOptions>();
     s->add_option("--company", o->company, "Only this company (UUID)")->type_name("ID");
     s->callback([&context, o] { context.action = [&context, o] { return status(context, *o); }; });

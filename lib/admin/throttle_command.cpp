@@ -8,6 +8,7 @@
 
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
+#include "admin/snapshot.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
 #include "throttle/throttle_repository.hpp"
@@ -134,15 +135,7 @@ int list(const Context& context) {
     std::string text = fmt::format("{:<36} {:>9} {:>9} {:<7} {}\n", "COMPANY ID", "PER HOUR",
                                    "PER DAY", "ENABLED", "NAME");
     for (const auto row : conn.rows(k_list)) {
-        throttle::EmailThrottleSettings s;
-        s.company_id = row.uuid("company_id");
-        if (!row.is_null("created_at")) {
-            s.max_emails_per_hour = static_cast<int>(row.integer("max_emails_per_hour"));
-            s.max_emails_per_day = static_cast<int>(row.integer("max_emails_per_day"));
-            s.enabled = row.boolean("enabled");
-            s.created_at = row.time("created_at");
-            s.updated_at = row.time("updated_at");
-        }
+        const auto s = settings_from_row(row);
         const auto name = row.text("name");
         companies.push(settings_json(s, name));
         const auto mark = s.is_default() ? "*" : " ";
