@@ -15,7 +15,7 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
-#include "suppression/email_address.hpp"
+#include "message/address.hpp"
 #include "suppression/suppression_file.hpp"
 #include "suppression/suppression_repository.hpp"
 #include "util/strings.hpp"
@@ -52,8 +52,8 @@ std::vector<std::string> checked_addresses(const std::vector<std::string>& raw) 
     std::vector<std::string> out, problems;
     for (const auto& a : raw) {
         const std::string address(trim(a));
-        if (const auto problem = suppression::check_email_address(address)) {
-            problems.push_back(fmt::format("'{}': {}", address.substr(0, 100), problem->message));
+        if (const auto problem = message::address_problem(address)) {
+            problems.push_back(fmt::format("'{}': {}", address.substr(0, 100), *problem));
         } else {
             out.push_back(address);
         }

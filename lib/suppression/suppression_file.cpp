@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "suppression/email_address.hpp"
+#include "message/address.hpp"
 #include "util/strings.hpp"
 
 namespace eq::suppression {
@@ -115,10 +115,10 @@ ImportFile parse_suppression_file(std::string_view text) {
             out.invalid.push_back({number, excerpt(line), "the address is empty"});
             continue;
         }
-        if (const auto problem = check_email_address(address)) {
+        if (const auto problem = message::address_problem(address)) {
             out.invalid.push_back({number, excerpt(line),
                                    fmt::format("invalid address '{}': {}", address.substr(0, 100),
-                                               problem->message)});
+                                               *problem)});
             continue;
         }
         ImportEntry entry{number, address, std::nullopt};

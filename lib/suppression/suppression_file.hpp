@@ -33,7 +33,7 @@ struct ImportFile {
 // "reason" column; without a header the first field of each line is the address and the
 // other fields are ignored. Blank lines and lines starting with '#' are skipped; CRLF
 // line ends and a UTF-8 byte order mark are accepted. Every address is checked with
-// check_email_address(); surrounding spaces are trimmed. Line numbers count from 1.
+// message::address_problem(); surrounding spaces are trimmed. Line numbers count from 1.
 ImportFile parse_suppression_file(std::string_view text);
 
 // Splits one CSV record (RFC 4180 quoting, "" inside quotes). Nothing when a quote is

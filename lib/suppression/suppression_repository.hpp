@@ -38,7 +38,7 @@ bool is_suppressed(db::Connection& conn, const Uuid& company_id, std::string_vie
 std::optional<Suppression> find_suppression(db::Connection& conn, const Uuid& company_id,
                                             std::string_view email);
 
-// An address to add (already checked with check_email_address()) and its own reason.
+// An address to add (already checked with message::address_problem()) and its own reason.
 struct NewSuppression {
     std::string email;
     std::optional<std::string> reason;
