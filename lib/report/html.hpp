@@ -4,10 +4,13 @@
 #include <string_view>
 #include <vector>
 
+#include "content/html.hpp"
+
 namespace eq::report {
 
-// Text made safe inside HTML or SVG elements and attribute values: & < > " ' escaped.
-std::string html_escape(std::string_view text);
+// Text made safe inside HTML or SVG elements and attribute values: & < > " ' escaped
+// (the escaping templates use).
+using content::html_escape;
 
 // A table of text cells; every cell is escaped when rendered.
 struct Table {
