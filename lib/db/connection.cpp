@@ -139,15 +139,48 @@ void Connection::fail(pg_result* result, std::string_view name) {
                   sqlstate, message, hint);
 }
 
-Result Connection::exec(const Statement& statement, const std::vector<Param>& params,
-                        Shape shape) {
+namespace {
+
+std::vector<const char*> c_values(const std::vector<Param>& params) {
     std::vector<const char*> values;
     values.reserve(params.size());
     for (const auto& p : params) {
         values.push_back(p ? p->c_str() : nullptr);
     }
-    PGresult* r = PQexecParams(m_conn, statement.sql, static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0);
+    return values;
+}
+
+bool preparable(std::string_view sql) {
+    for (const char* word : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"}) {
+        if (sql.starts_with(word)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const std::string k_unprepared;
+
+} // namespace
+
+const std::string& Connection::prepared(const Statement& statement, int params) {
+    if (!preparable(statement.sql)) {
+        return k_unprepared;
+    }
+    std::string sql(statement.sql);
+    if (const auto it = m_prepared.find(sql); it != m_prepared.end()) {
+        return it->second;
+    }
+    std::string name = fmt::format("eq{}", m_prepared.size());
+    PGresult* r = PQprepare(m_conn, name.c_str(), statement.sql, params, nullptr);
+    if (r == nullptr || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fail(r, statement.name);
+    }
+    PQclear(r);
+    return m_prepared.emplace(std::move(sql), std::move(name)).first->second;
+}
+
+Result Connection::finish(pg_result* r, const Statement& statement, Shape shape) {
     const auto status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         fail(r, statement.name);
@@ -178,6 +211,82 @@ Result Connection::exec(const Statement& statement, const std::vector<Param>& pa
     case Shape::rows: break;
     }
     return result;
+}
+
+Result Connection::exec(const Statement& statement, const std::vector<Param>& params,
+                        Shape shape) {
+    const auto values = c_values(params);
+    const int n = static_cast<int>(values.size());
+    const auto& name = prepared(statement, n);
+    PGresult* r = name.empty()
+                      ? PQexecParams(m_conn, statement.sql, n, nullptr, values.data(), nullptr,
+                                     nullptr, 0)
+                      : PQexecPrepared(m_conn, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    return finish(r, statement, shape);
+}
+
+std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
+    std::vector<std::string> names;
+    for (const auto& c : calls) {
+        names.push_back(prepared(*c.statement, static_cast<int>(c.params.size())));
+    }
+    if (PQenterPipelineMode(m_conn) != 1) {
+        fail(nullptr, "pipeline");
+    }
+    struct Leave {
+        pg_conn* conn;
+        ~Leave() { PQexitPipelineMode(conn); }
+    } leave{m_conn};
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        const auto values = c_values(calls[i].params);
+        const int n = static_cast<int>(values.size());
+        const int sent =
+            names[i].empty()
+                ? PQsendQueryParams(m_conn, calls[i].statement->sql, n, nullptr, values.data(),
+                                    nullptr, nullptr, 0)
+                : PQsendQueryPrepared(m_conn, names[i].c_str(), n, values.data(), nullptr, nullptr,
+                                      0);
+        if (sent != 1) {
+            fail(nullptr, calls[i].statement->name);
+        }
+    }
+    if (PQpipelineSync(m_conn) != 1) {
+        fail(nullptr, "pipeline");
+    }
+    // Read everything up to the sync point before judging, so the connection is left
+    // clean; then report the first failure.
+    std::vector<PGresult*> raw;
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        PGresult* r = PQgetResult(m_conn);
+        raw.push_back(r);
+        if (r != nullptr) {
+            while (PGresult* extra = PQgetResult(m_conn)) {  // the NULL ending this query
+                PQclear(extra);
+            }
+        }
+    }
+    while (PGresult* r = PQgetResult(m_conn)) {
+        const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync) {
+            break;
+        }
+    }
+    std::vector<Result> out;
+    std::size_t i = 0;
+    try {
+        for (; i < calls.size(); ++i) {
+            out.push_back(finish(raw[i], *calls[i].statement, calls[i].shape));
+        }
+    } catch (...) {
+        for (std::size_t j = i + 1; j < raw.size(); ++j) {
+            if (raw[j] != nullptr) {
+                PQclear(raw[j]);
+            }
+        }
+        throw;
+    }
+    return out;
 }
 
 void Connection::run(std::string_view sql, std::string_view name) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "db/result.hpp"
@@ -75,7 +76,21 @@ private:
 // The exit code for a SQLSTATE ("08006" -> unavailable, "42P01" -> schema, ...).
 ExitCode exit_code_for_sqlstate(std::string_view sqlstate);
 
+// One statement of a pipeline (Connection::pipeline).
+struct Call {
+    const Statement* statement;
+    std::vector<Param> params;
+    Shape shape;
+};
+template <class... Args>
+Call call(const Statement& s, Shape shape, const Args&... args) {
+    return {&s, {to_param(args)...}, shape};
+}
+
 // Owns a PGconn. Move-only. Sessions run with TimeZone UTC and ISO dates.
+// Queries (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared once per connection and
+// then executed by name, so the hot statements are planned once per session. (Behind a
+// pooler in transaction mode, such as PgBouncer before 1.21, use session mode.)
 class Connection {
 public:
     // conninfo: a libpq connection string or URI; empty uses libpq's environment
@@ -107,6 +122,11 @@ public:
         return exec(s, {to_param(args)...}, Shape::rows);
     }
 
+    // Sends every call in one round trip and one implicit transaction (libpq's pipeline
+    // mode): all of them take effect or, when one fails, none; then throws that failure.
+    // Results come back in the order of the calls.
+    std::vector<Result> pipeline(const std::vector<Call>& calls);
+
     // Runs SQL text with no parameters through the simple-query protocol (several
     // statements allowed); for transaction control and migrations only.
     void run(std::string_view sql, std::string_view name);
@@ -119,7 +139,13 @@ public:
 private:
     explicit Connection(pg_conn* conn) : m_conn(conn) {}
     [[noreturn]] void fail(pg_result* result, std::string_view name);
+    // The name the statement is prepared under (preparing it on first use), or "" for
+    // statements that are not prepared.
+    const std::string& prepared(const Statement& statement, int params);
+    Result finish(pg_result* result, const Statement& statement, Shape shape);
+
     pg_conn* m_conn = nullptr;
+    std::unordered_map<std::string, std::string> m_prepared;  // SQL text -> name
 };
 
 // Rolls back on destruction unless commit() was called; exceptions unwind safely.

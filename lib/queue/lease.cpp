@@ -111,14 +111,24 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
     return ids;
 }
 
+db::Call start_send_call(const Uuid& row_id, const std::string& worker,
+                         const std::string& message_id, Seconds lease) {
+    return db::call(k_start_send, db::Shape::maybe_one, row_id, worker, message_id,
+                    lease.count());
+}
+
+std::optional<std::string> started(const db::Result& result) {
+    if (result.empty()) {
+        return std::nullopt;
+    }
+    return result.only().text("message_id");
+}
+
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
                                       Seconds lease) {
-    const auto r = conn.maybe_one(k_start_send, row_id, worker, message_id, lease.count());
-    if (r.empty()) {
-        return std::nullopt;
-    }
-    return r.only().text("message_id");
+    const auto c = start_send_call(row_id, worker, message_id, lease);
+    return started(conn.exec(*c.statement, c.params, c.shape));
 }
 
 void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,

@@ -39,6 +39,10 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
                                       Seconds lease);
+// start_send() as a call, for a pipeline; started() reads its result.
+db::Call start_send_call(const Uuid& row_id, const std::string& worker,
+                         const std::string& message_id, Seconds lease);
+std::optional<std::string> started(const db::Result& result);
 
 // Renews the leases of the rows this worker still holds for the company.
 void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,

@@ -57,27 +57,50 @@ constexpr db::Statement k_final{
 
 } // namespace
 
-bool record_sent(db::Connection& conn, const SentRecord& s) {
-    return conn.one(k_sent, s.row_id, s.worker, s.subject, s.body, s.from_name, s.from_email,
-                    s.to_email)
-               .only()
-               .integer("n") == 1;
+db::Call sent_call(const SentRecord& s) {
+    return db::call(k_sent, db::Shape::one, s.row_id, s.worker, s.subject, s.body, s.from_name,
+                    s.from_email, s.to_email);
 }
 
-bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
-                  int new_retry_count, bool exhausted, Seconds delay, const std::string& error) {
-    return conn.none(k_retry, row_id, worker, new_retry_count, exhausted, delay.count(), error)
-               .affected() == 1;
+db::Call retry_call(const Uuid& row_id, const std::string& worker, int new_retry_count,
+                    bool exhausted, Seconds delay, const std::string& error) {
+    return db::call(k_retry, db::Shape::none, row_id, worker, new_retry_count, exhausted,
+                    delay.count(), error);
 }
 
-bool record_final(db::Connection& conn, const Uuid& row_id, const std::string& worker,
-                  QueueStatus status, const std::string& reason) {
+db::Call final_call(const Uuid& row_id, const std::string& worker, QueueStatus status,
+                    const std::string& reason) {
     if (status != QueueStatus::failed && status != QueueStatus::skipped &&
         status != QueueStatus::held) {
         throw Error(ExitCode::internal,
                     fmt::format("record_final: '{}' is not a final outcome", to_string(status)));
     }
-    return conn.none(k_final, row_id, worker, to_string(status), reason).affected() == 1;
+    return db::call(k_final, db::Shape::none, row_id, worker, to_string(status), reason);
+}
+
+bool applied(const db::Result& result) {
+    // record_sent reports the rows it changed; the others are plain UPDATEs.
+    return result.rows() == 1 ? result.only().integer("n") == 1 : result.affected() == 1;
+}
+
+namespace {
+
+bool run_one(db::Connection& conn, const db::Call& c) {
+    return applied(conn.exec(*c.statement, c.params, c.shape));
+}
+
+} // namespace
+
+bool record_sent(db::Connection& conn, const SentRecord& s) { return run_one(conn, sent_call(s)); }
+
+bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  int new_retry_count, bool exhausted, Seconds delay, const std::string& error) {
+    return run_one(conn, retry_call(row_id, worker, new_retry_count, exhausted, delay, error));
+}
+
+bool record_final(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  QueueStatus status, const std::string& reason) {
+    return run_one(conn, final_call(row_id, worker, status, reason));
 }
 
 } // namespace eq::queue

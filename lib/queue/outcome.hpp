@@ -26,19 +26,32 @@ struct SentRecord {
     std::string to_email;
 };
 
+// Each outcome is a db::Call, so a sender can put it in the same round trip as its next
+// step (db::Connection::pipeline); `applied` tells from the call's result whether it
+// was written. The record_* functions run one call on its own.
+
 // In one statement: the row becomes 'sent' (processed_at = now()); email_logs gets the
 // row's fixed email_log_id and email_log_details its Message-ID, subject and body; the
 // run's leads_processed goes up by one; the company's last_sent_at is set and any hold
 // on it is lifted.
-bool record_sent(db::Connection& conn, const SentRecord& sent);
+db::Call sent_call(const SentRecord& sent);
 
 // A transient failure: retry_count becomes new_retry_count. When exhausted the row fails
 // for good; otherwise it returns to 'pending', due again after `delay`.
-bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
-                  int new_retry_count, bool exhausted, Seconds delay, const std::string& error);
+db::Call retry_call(const Uuid& row_id, const std::string& worker, int new_retry_count,
+                    bool exhausted, Seconds delay, const std::string& error);
 
 // A final outcome without sending: 'failed' (permanent failure), 'skipped' (suppressed),
 // or 'held' (the SMTP outcome is unknown). processed_at = now(), error_message = reason.
+db::Call final_call(const Uuid& row_id, const std::string& worker, QueueStatus status,
+                    const std::string& reason);
+
+// Whether the outcome call changed its row (false: the row was no longer this worker's).
+bool applied(const db::Result& result);
+
+bool record_sent(db::Connection& conn, const SentRecord& sent);
+bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
+                  int new_retry_count, bool exhausted, Seconds delay, const std::string& error);
 bool record_final(db::Connection& conn, const Uuid& row_id, const std::string& worker,
                   QueueStatus status, const std::string& reason);
 

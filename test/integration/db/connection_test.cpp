@@ -101,3 +101,24 @@ TEST_CASE("an unreachable server is an 'unavailable' error without secrets", "[d
         CHECK(std::string(e.what()).find("topsecret") == std::string::npos);
     }
 }
+
+TEST_CASE("a pipeline sends its calls in one transaction and returns results in order", "[db]") {
+    TestDatabase tdb;
+    tdb.exec("CREATE TABLE t (v text UNIQUE)");
+    auto conn = tdb.connect();
+    const auto results = conn.pipeline({db::call(k_insert, db::Shape::none, "a"),
+                                        db::call(k_echo, db::Shape::one, "x", 1),
+                                        db::call(k_insert, db::Shape::none, "b")});
+    REQUIRE(results.size() == 3);
+    CHECK(results[0].affected() == 1);
+    CHECK(results[1].only().text("v") == "x");
+    CHECK(tdb.scalar("SELECT string_agg(v, ',' ORDER BY v) FROM t") == "a,b");
+    // A failing call takes the whole pipeline back, and names itself.
+    CHECK_THROWS_WITH(conn.pipeline({db::call(k_insert, db::Shape::none, "c"),
+                                     db::call(k_insert, db::Shape::none, "a")}),
+                      Catch::Contains("statement 'insert_t' failed: duplicate key"));
+    CHECK(tdb.scalar("SELECT string_agg(v, ',' ORDER BY v) FROM t") == "a,b");
+    // The connection is usable afterwards, prepared statements included.
+    CHECK(conn.one(k_echo, "after", 2).only().text("v") == "after");
+    CHECK_FALSE(conn.in_transaction());
+}
