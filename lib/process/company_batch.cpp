@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <type_traits>
 #include <random>
 #include <set>
@@ -237,10 +238,9 @@ private:
             ++m_result.would_send;
             return Next::go_on;
         }
-        const auto stored = with_db([&](db::Connection& c) {
-            return queue::start_send(c, item.id, m_ctx.worker, message_id,
-                                     m_config.processing.lease);
-        });
+        // The previous row's outcome travels in the same round trip as this mark.
+        const auto stored = queue::started(flush({queue::start_send_call(
+            item.id, m_ctx.worker, message_id, m_config.processing.lease)})[0]);
         if (!stored) {
             return Next::go_on;  // no longer ours (recovered, cancelled): not sent
         }
@@ -254,14 +254,11 @@ private:
         const auto verdict = policy::classify(outcome);
         switch (verdict.verdict) {
         case policy::Verdict::sent:
-            if (with_db([&](db::Connection& c) {
-                    return queue::record_sent(
-                        c, {item.id, m_ctx.worker, content.subject, content.html_body,
-                            message::display_name_for(m_account.account_email, m_account.name),
-                            m_account.account_email, to});
-                })) {
-                ++m_result.sent;
-            }
+            defer(queue::sent_call({item.id, m_ctx.worker, content.subject, content.html_body,
+                                    message::display_name_for(m_account.account_email,
+                                                              m_account.name),
+                                    m_account.account_email, to}),
+                  [this] { ++m_result.sent; });
             return Next::go_on;
         case policy::Verdict::retry_later: return retry(item, verdict.reason);
         case policy::Verdict::fail_row: return fail(item, verdict.reason);
@@ -315,20 +312,14 @@ private:
 
     Next final_status(const queue::EmailQueueItem& item, queue::QueueStatus status,
                       const std::string& reason) {
-        if (!m_ctx.dry_run) {
-            const bool done = with_db([&](db::Connection& c) {
-                return queue::record_final(c, item.id, m_ctx.worker, status, reason);
-            });
-            if (!done) {
-                return Next::go_on;
-            }
-        }
-        if (status == queue::QueueStatus::failed) {
-            ++m_result.failed;
-        } else if (status == queue::QueueStatus::skipped) {
-            ++m_result.skipped;
+        auto* counter = status == queue::QueueStatus::failed    ? &m_result.failed
+                        : status == queue::QueueStatus::skipped ? &m_result.skipped
+                                                                : &m_result.held_rows;
+        if (m_ctx.dry_run) {
+            ++*counter;
         } else {
-            ++m_result.held_rows;
+            defer(queue::final_call(item.id, m_ctx.worker, status, reason),
+                  [counter] { ++*counter; });
         }
         return Next::go_on;
     }
@@ -338,16 +329,13 @@ private:
         const bool exhausted = policy::retries_exhausted(count, item.max_retries);
         const auto delay =
             policy::retry_delay(count, jitter_draw(), m_config.processing.max_retry_delay);
-        if (!m_ctx.dry_run) {
-            const bool done = with_db([&](db::Connection& c) {
-                return queue::record_retry(c, item.id, m_ctx.worker, count, exhausted, delay,
-                                           reason);
-            });
-            if (!done) {
-                return Next::go_on;
-            }
+        auto* counter = exhausted ? &m_result.failed : &m_result.retried;
+        if (m_ctx.dry_run) {
+            ++*counter;
+        } else {
+            defer(queue::retry_call(item.id, m_ctx.worker, count, exhausted, delay, reason),
+                  [counter] { ++*counter; });
         }
-        ++(exhausted ? m_result.failed : m_result.retried);
         return Next::go_on;
     }
 
@@ -358,6 +346,7 @@ private:
         if (m_ctx.dry_run) {
             return;
         }
+        flush();
         with_db([&](db::Connection& c) {
             const auto state = throttle::get_company_state(c, m_company);
             const auto delay =
@@ -373,6 +362,7 @@ private:
         if (m_ctx.dry_run || ids.empty()) {
             return;
         }
+        flush();
         m_result.released += with_db([&](db::Connection& c) {
             return queue::release_rows(c, ids, m_ctx.worker, reason);
         });
@@ -382,6 +372,39 @@ private:
     static std::vector<Uuid> rest_of(const std::vector<Uuid>& ids, const Uuid& from) {
         const auto it = std::find(ids.begin(), ids.end(), from);
         return {it, ids.end()};
+    }
+
+    // Outcomes wait to be written with the next database step of the batch: one round
+    // trip and one commit per message instead of two. A crash meanwhile leaves the row
+    // 'processing' with its send started: recovered as held, never lost or resent.
+    void defer(db::Call call, std::function<void()> on_applied) {
+        m_deferred.push_back({std::move(call), std::move(on_applied)});
+    }
+
+    // Writes the deferred outcomes, then `calls`, in one round trip; returns the results
+    // of `calls`.
+    std::vector<db::Result> flush(std::vector<db::Call> calls = {}) {
+        if (m_deferred.empty() && calls.empty()) {
+            return {};
+        }
+        std::vector<db::Call> all;
+        all.reserve(m_deferred.size() + calls.size());
+        for (auto& d : m_deferred) {
+            all.push_back(d.call);
+        }
+        for (auto& c : calls) {
+            all.push_back(std::move(c));
+        }
+        auto results = with_db([&](db::Connection& c) { return c.pipeline(all); });
+        for (std::size_t i = 0; i < m_deferred.size(); ++i) {
+            if (queue::applied(results[i])) {
+                m_deferred[i].on_applied();
+            }
+        }
+        results.erase(results.begin(),
+                      results.begin() + static_cast<std::ptrdiff_t>(m_deferred.size()));
+        m_deferred.clear();
+        return results;
     }
 
     // Rows waiting their turn keep their leases while the batch is long.
@@ -397,6 +420,7 @@ private:
     }
 
     CompanyResult finish() {
+        flush();
         if (!m_ctx.dry_run && !m_runs.empty()) {
             with_db([&](db::Connection& c) {
                 return campaign::complete_finished_runs(c, {m_runs.begin(), m_runs.end()});
@@ -412,6 +436,11 @@ private:
     content::Fields m_company_fields;
     std::set<Uuid> m_runs;
     Clock::time_point m_last_lease_renewal;
+    struct Deferred {
+        db::Call call;
+        std::function<void()> on_applied;
+    };
+    std::vector<Deferred> m_deferred;
     CompanyResult m_result;
 };
 
