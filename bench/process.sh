@@ -1,0 +1,292 @@
+#!/bin/bash
+# bench/process.sh BUILD_DIR [ROWS] [COMPANIES] [HISTORY]
+#
+# The queue-process benchmarks (results in docs/benchmarks.md), on a private PostgreSQL
+# of their own (test/support/pg-cluster.sh under BUILD_DIR/bench-pg, stopped at the end):
+#   1. Throughput: one company, ROWS due rows (default 20,000), limits and batch cap
+#      raised, Postfix's smtp-sink on loopback. Messages per second of one queue-process
+#      invocation, against smtp-source sending the same number of messages of the same
+#      size over one reused connection (-d) to the same sink, in the same run.
+#      Goal: at least 0.3 of smtp-source's rate.
+#   2. Many slow servers: COMPANIES companies (default 1,000) with 10 due rows each, an
+#      aiosmtpd server answering every DATA after 0.2 s. Wall time of one invocation
+#      (one after another that would be over 2,000 s). Goal: under 60 s.
+#   3. History: the same per-invocation work (100 companies x 10 due rows, smtp-sink)
+#      with 10,000 and with HISTORY (default 10,000,000) finished rows in email_queue,
+#      median of 3 invocations each, and the plans of the hot statements at the larger
+#      size. Goal: within 1.5x.
+#   4. Peak resident memory of queue-process in each (/usr/bin/time). Goal: under 64 MB.
+# Prints a Markdown report and writes it to BUILD_DIR/bench/process.md.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+rows=${2:-20000}
+companies=${3:-1000}
+history=${4:-10000000}
+bin=$build/bin
+pgdir=$build/bench-pg
+report=$build/bench/process.md
+work=$(mktemp -d)
+chmod 755 "$work"
+mkdir -p "$build/bench"
+
+for tool in "$bin/queue-process" "$bin/queue-admin" /usr/sbin/smtp-sink /usr/sbin/smtp-source \
+    /usr/bin/time /usr/bin/python3 bc; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing; run 'make bench-process'" >&2; exit 1; }
+done
+
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    bash "$root/test/support/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "bench: starting a private PostgreSQL under $pgdir" >&2
+bash "$root/test/support/pg-cluster.sh" start "$pgdir" "$bin" >/dev/null
+set -a
+. "$pgdir/env"
+set +a
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+export ENCRYPTION_KEY=bench-key ENCRYPTION_SALT=bench-salt EMAILQUEUE_CONFIG=""
+token=$(/usr/bin/python3 - <<'PY'
+import base64, os
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+kdf = PBKDF2HMAC(algorithm=hashes.SHA256(), length=32, salt=os.environ["ENCRYPTION_SALT"].encode(), iterations=100000)
+key = base64.urlsafe_b64encode(kdf.derive(os.environ["ENCRYPTION_KEY"].encode()))
+print(Fernet(key).encrypt(b"bench-password").decode())
+PY
+)
+
+sink_user=()
+[ "$(id -u)" = 0 ] && sink_user=(-u nobody)
+start_sink() {  # start_sink PORT [extra flags]
+    local port=$1; shift
+    /usr/sbin/smtp-sink -a "${sink_user[@]}" "$@" "127.0.0.1:$port" 1000 >"$work/sink-$port.log" 2>&1 &
+    pids+=($!)
+    wait_port "$port"
+}
+
+# A database with the given companies, each with one running campaign run of N due rows.
+# new_db NAME COMPANIES ROWS_PER_COMPANY PROVIDER
+new_db() {
+    local db=$1 n=$2 per=$3 provider=$4
+    "$pgbin/createdb" -T eq_template "$db"
+    psql -d "$db" <<SQL
+INSERT INTO companies (name, account_email, account_password, account_type)
+    SELECT 'Company ' || g, 'sender@c' || g || '.example', '$token', '$provider'
+    FROM generate_series(1, $n) g;
+INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, max_emails_per_day)
+    SELECT id, 1000000, 1000000 FROM companies;
+INSERT INTO campaigns (company_id, name, template)
+    SELECT id, 'Bench', E'Subject: Hello {{lead.first_name}}\n\n<html><body><p>Hi {{lead.name}},</p>'
+        || repeat('<p>We help teams like {{lead.company}} ship outreach that respects every limit.</p>', 12)
+        || '</body></html>'
+    FROM companies;
+INSERT INTO campaign_runs (campaign_id, status) SELECT id, 'running' FROM campaigns;
+INSERT INTO leads (company_id, name, email, company, job_title)
+    SELECT c.id, 'Lead ' || g, 'lead' || g || '@' || split_part(c.account_email, '@', 2),
+           'Globex', 'CTO'
+    FROM companies c, generate_series(1, $per) g;
+INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id)
+    SELECT l.company_id, ca.id, r.id, l.id
+    FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
+    JOIN campaign_runs r ON r.campaign_id = ca.id;
+ANALYZE;
+SQL
+}
+
+config() {  # config FILE PROVIDER PORT BATCH_CAP
+    cat >"$1" <<YAML
+smtp:
+  providers:
+    $2:
+      host: 127.0.0.1
+      port: $3
+      security: none
+processing:
+  batch_cap: $4
+YAML
+}
+
+# run_process DB CONFIG -> prints "seconds peak_kb"
+run_process() {
+    local db=$1 cfg=$2 start elapsed
+    start=$(now)
+    DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$db" \
+        /usr/bin/time -f "%M" -o "$work/rss" "$bin/queue-process" --config "$cfg" >"$work/out" 2>&1 \
+        || { cat "$work/out" >&2; exit 1; }
+    elapsed=$(since "$start")
+    echo "$elapsed $(cat "$work/rss")"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+mb() { echo "scale=1; $1 / 1024" | bc; }
+
+# --- 1. throughput ----------------------------------------------------------------------
+echo "bench: 1. throughput, $rows rows" >&2
+sink_port=$(free_port)
+start_sink "$sink_port"
+new_db throughput 1 "$rows" sink
+config "$work/sink.yaml" sink "$sink_port" "$rows"
+# The size of the messages queue-process sends, from a sample caught by a dumping sink.
+sample_port=$(free_port)
+mkdir -p "$work/sample" && chmod 777 "$work/sample"
+start_sink "$sample_port" -d "$work/sample/%M."
+new_db sample 1 5 sink
+config "$work/sample.yaml" sink "$sample_port" 5
+run_process sample "$work/sample.yaml" >/dev/null
+sleep 0.5
+size=$(cat "$work"/sample/* | wc -c)
+size=$(( size / 5 ))
+read -r qp_s qp_kb < <(run_process throughput "$work/sink.yaml")
+sent=$(psql -d throughput -tAc "SELECT count(*) FROM email_queue WHERE status = 'sent'")
+start=$(now)
+/usr/sbin/smtp-source -s 1 -m "$rows" -l "$size" -d -f sender@c1.example -t lead@c1.example \
+    "127.0.0.1:$sink_port" >/dev/null 2>&1
+src_s=$(since "$start")
+qp_rate=$(echo "scale=1; $sent / $qp_s" | bc)
+src_rate=$(echo "scale=1; $rows / $src_s" | bc)
+ratio=$(echo "scale=2; $qp_rate / $src_rate" | bc)
+echo "bench:    queue-process $qp_rate msg/s, smtp-source $src_rate msg/s: ratio $ratio" >&2
+
+# --- 2. many slow servers ---------------------------------------------------------------
+echo "bench: 2. $companies companies x 10 rows, DATA answered after 0.2 s" >&2
+slow_port=$(free_port)
+/usr/bin/python3 "$root/test/support/smtp_server.py" --port "$slow_port" --data-delay 0.2 \
+    --auth-user sender@bench.example --auth-password bench-password >"$work/slow.log" 2>&1 &
+pids+=($!)
+wait_port "$slow_port"
+new_db slow "$companies" 10 slow
+# aiosmtpd offers AUTH and checks one account: every company logs in as it.
+psql -d slow -c "UPDATE companies SET account_email = 'sender@bench.example'"
+config "$work/slow.yaml" slow "$slow_port" 10
+read -r slow_s slow_kb < <(run_process slow "$work/slow.yaml")
+slow_sent=$(psql -d slow -tAc "SELECT count(*) FROM email_queue WHERE status = 'sent'")
+sequential=$(echo "$slow_sent * 0.2" | bc)
+echo "bench:    $slow_sent messages in $slow_s s" >&2
+
+# --- 3. history -------------------------------------------------------------------------
+# add_history DB N: N finished rows over 90 days for 100 other companies (distinct run
+# and lead per row, as the uniqueness of (run, lead) demands).
+add_history() {
+    local db=$1 n=$2 runs leads
+    runs=$(( (n + 99999) / 100000 ))   # per company
+    leads=1000
+    psql -d "$db" <<SQL
+INSERT INTO companies (name, account_email, account_password, account_type)
+    SELECT 'Old ' || g, 'old@o' || g || '.example', '$token', 'sink' FROM generate_series(1, 100) g;
+INSERT INTO campaigns (company_id, name, template)
+    SELECT id, 'Old', E'Subject: x\n\n<p>x</p>' FROM companies WHERE name LIKE 'Old %';
+INSERT INTO campaign_runs (campaign_id, status)
+    SELECT ca.id, 'completed' FROM campaigns ca, generate_series(1, $runs) WHERE ca.name = 'Old';
+INSERT INTO leads (company_id, name, email)
+    SELECT c.id, 'Old ' || g, 'old' || g || '@' || split_part(c.account_email, '@', 2)
+    FROM companies c, generate_series(1, $leads) g WHERE c.name LIKE 'Old %';
+INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, status, created_at,
+                         scheduled_for, processed_at, message_id)
+    SELECT l.company_id, ca.id, r.id, l.id,
+           (ARRAY['sent','sent','sent','sent','sent','sent','failed','skipped'])[1 + floor(random() * 8)::int],
+           t, t, t + interval '1 minute', '<h' || r.id || l.id || '@old.example>'
+    FROM campaigns ca
+    JOIN campaign_runs r ON r.campaign_id = ca.id
+    JOIN leads l ON l.company_id = ca.company_id,
+    LATERAL (SELECT now() - random() * interval '90 days' AS t) t
+    WHERE ca.name = 'Old'
+    LIMIT $n;
+VACUUM ANALYZE;
+SQL
+}
+echo "bench: 3. history: 10,000 and $history finished rows" >&2
+declare -A hist_s hist_kb
+n_history=0
+for size in 10000 "$history"; do
+    times=()
+    n_history=$((n_history + 1))
+    db="history_$n_history"
+    new_db "$db" 100 10 sink
+    add_history "$db" "$size"
+    for round in 1 2 3; do
+        read -r s kb < <(run_process "$db" "$work/sink.yaml")
+        times+=("$s")
+        hist_kb[$size]=$kb
+        # Put the 1,000 rows back as they were for the next round.
+        psql -d "$db" <<'SQL'
+DELETE FROM email_log_details WHERE email_logs_id IN
+    (SELECT email_log_id FROM email_queue q JOIN companies c ON c.id = q.company_id
+     WHERE c.name LIKE 'Company %');
+DELETE FROM email_logs WHERE id IN
+    (SELECT email_log_id FROM email_queue q JOIN companies c ON c.id = q.company_id
+     WHERE c.name LIKE 'Company %');
+UPDATE email_queue q SET status = 'pending', processed_at = NULL, claimed_by = NULL,
+    claimed_at = NULL, lease_until = NULL, send_started_at = NULL, last_attempt_at = NULL,
+    message_id = NULL, email_log_id = NULL
+FROM companies c WHERE c.id = q.company_id AND c.name LIKE 'Company %';
+UPDATE campaign_runs SET status = 'running', leads_processed = 0
+WHERE campaign_id IN (SELECT ca.id FROM campaigns ca JOIN companies c ON c.id = ca.company_id
+                      WHERE c.name LIKE 'Company %');
+DELETE FROM email_queue_companies;
+SQL
+    done
+    hist_s[$size]=$(printf '%s\n' "${times[@]}" | median)
+    if [ "$size" = "$history" ]; then
+        plans=$(psql -d "$db" <<'SQL'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)
+WITH RECURSIVE c AS (
+ (SELECT company_id FROM email_queue WHERE status = 'pending' ORDER BY company_id LIMIT 1)
+ UNION ALL
+ SELECT (SELECT q.company_id FROM email_queue q WHERE q.status = 'pending' AND q.company_id > c.company_id ORDER BY q.company_id LIMIT 1)
+ FROM c WHERE c.company_id IS NOT NULL)
+SELECT c.company_id FROM c WHERE c.company_id IS NOT NULL
+ AND EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.company_id AND q.status = 'pending' AND q.scheduled_for <= now());
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT
+ (SELECT count(*) FROM email_queue WHERE company_id = c.id AND status IN ('sent', 'held') AND processed_at >= now() - interval '1 hour') AS h,
+ (SELECT count(*) FROM email_queue WHERE company_id = c.id AND status IN ('sent', 'held') AND processed_at >= now() - interval '24 hours') AS d,
+ (SELECT count(*) FROM email_queue WHERE company_id = c.id AND status = 'processing') AS f
+FROM (SELECT id FROM companies WHERE name = 'Old 1') c;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT q.id FROM email_queue q
+WHERE q.company_id = (SELECT id FROM companies WHERE name = 'Company 1') AND q.status = 'pending' AND q.scheduled_for <= now()
+  AND NOT EXISTS (SELECT 1 FROM email_queue_runs r WHERE r.campaign_run_id = q.campaign_run_id AND r.control <> 'active')
+ORDER BY q.priority DESC, q.created_at, q.id LIMIT 10 FOR UPDATE OF q SKIP LOCKED;
+SQL
+)
+        total=$(psql -d "$db" -tAc "SELECT count(*) FROM email_queue")
+    fi
+done
+hist_ratio=$(echo "scale=2; ${hist_s[$history]} / ${hist_s[10000]}" | bc)
+
+cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+pgv=$("$pgbin/postgres" --version)
+{
+cat <<MD
+### queue-process ($(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}, ${pgv})
+
+Reproduce: \`make bench-process\` (or \`bash bench/process.sh build $rows $companies $history\`).
+
+| benchmark | measured | goal |
+| --- | --- | --- |
+| 1. one company, $rows rows, smtp-sink | queue-process ${qp_rate} msg/s (${sent} in ${qp_s} s); smtp-source -s 1 -d ${src_rate} msg/s (${size}-byte messages); **ratio ${ratio}** | >= 0.3 |
+| 2. $companies companies x 10 rows, DATA answered after 0.2 s | **${slow_s} s** for ${slow_sent} messages (one after another: ${sequential} s) | < 60 s |
+| 3. per-invocation work, 100 companies x 10 rows, with 10,000 / ${total} rows of history | ${hist_s[10000]} s / ${hist_s[$history]} s (median of 3): **${hist_ratio}x** | <= 1.5x |
+| 4. peak RSS of queue-process | 1: $(mb "$qp_kb") MB, 2: $(mb "$slow_kb") MB, 3: $(mb "${hist_kb[10000]}") / $(mb "${hist_kb[$history]}") MB | < 64 MB |
+
+Plans of the hot statements with ${total} rows in \`email_queue\` (due companies, window
+usage, claim):
+
+\`\`\`
+${plans}
+\`\`\`
+MD
+} | tee "$report"
