@@ -533,6 +533,15 @@ Config parse(std::string_view yaml_text, const std::string& source) {
     }
     std::vector<std::string> path;
     walk(c, root, path, source);
+    // A row whose message is still being sent must never look abandoned.
+    if (c.processing.lease <= c.smtp.message_timeout) {
+        throw Error(ExitCode::config,
+                    fmt::format("{}: processing.lease ({}) must be longer than "
+                                "smtp.message_timeout ({}): a row still being sent would be "
+                                "taken for abandoned",
+                                source, format_duration(c.processing.lease),
+                                format_duration(c.smtp.message_timeout)));
+    }
     for (const auto& [name, p] : c.smtp.providers) {
         if (p.host.empty()) {
             throw Error(ExitCode::config,

@@ -126,6 +126,12 @@ TEST_CASE("processing durations need a unit and must be positive", "[config]") {
               .starts_with("78|test.yaml:2: processing.concurrency: 0 is out of range"));
 }
 
+TEST_CASE("the lease must outlast the longest send", "[config]") {
+    CHECK(error_of("processing:\n  lease: 2m\nsmtp:\n  message_timeout: 5m\n") ==
+          "78|test.yaml: processing.lease (2m) must be longer than smtp.message_timeout (5m): a "
+          "row still being sent would be taken for abandoned|");
+}
+
 TEST_CASE("invalid YAML fails with file:line", "[config]") {
     CHECK(error_of("processing:\n  batch_cap: [1\n").starts_with("78|test.yaml:"));
     CHECK(error_of("- a\n- b\n").starts_with("78|test.yaml:1: expected a mapping"));
