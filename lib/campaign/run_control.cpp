@@ -33,8 +33,10 @@ constexpr db::Statement k_set{
 
 constexpr db::Statement k_cancel_rows{
     "cancel_run_rows",
-    "UPDATE email_queue SET status = 'cancelled', processed_at = now(), error_message = $2"
-    " WHERE campaign_run_id = $1 AND status = 'pending'"};
+    "UPDATE email_queue SET status = 'cancelled', processed_at = now(), error_message = $2,"
+    " lease_until = NULL"
+    " WHERE campaign_run_id = $1"
+    "   AND (status = 'pending' OR (status = 'processing' AND send_started_at IS NULL))"};
 
 constexpr db::Statement k_fail_run{
     "fail_cancelled_run",

@@ -46,7 +46,8 @@ constexpr db::Statement k_extend{
 
 constexpr db::Statement k_release{
     "release_rows",
-    "UPDATE email_queue SET status = 'pending', send_started_at = NULL, lease_until = NULL,"
+    "UPDATE email_queue SET status = " EQ_PENDING_UNLESS_CANCELLED ","
+    " send_started_at = NULL, lease_until = NULL,"
     " claimed_by = NULL, claimed_at = NULL, error_message = COALESCE($3, error_message)"
     " WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'processing'"};
 
@@ -55,7 +56,8 @@ constexpr db::Statement k_release{
 constexpr db::Statement k_recover{
     "recover_expired",
     "UPDATE email_queue SET"
-    " status = CASE WHEN send_started_at IS NULL OR $1 THEN 'pending' ELSE 'held' END,"
+    " status = CASE WHEN send_started_at IS NULL OR $1 THEN " EQ_PENDING_UNLESS_CANCELLED
+    "               ELSE 'held' END,"
     " processed_at = CASE WHEN send_started_at IS NULL OR $1 THEN processed_at"
     "                     ELSE send_started_at END,"
     " error_message = CASE"

@@ -22,6 +22,14 @@ namespace eq::queue {
 // claimed_by names the run (host:pid:nonce); every later step checks it, so a run whose
 // rows were recovered can never overwrite what another run did since.
 
+// The status a row goes back to when it is to be tried again: 'pending', unless its run
+// was cancelled meanwhile (then 'cancelled': kept, never sent). For statements on
+// email_queue.
+#define EQ_PENDING_UNLESS_CANCELLED                                                               \
+    "(CASE WHEN EXISTS (SELECT 1 FROM email_queue_runs r"                                         \
+    "  WHERE r.campaign_run_id = email_queue.campaign_run_id AND r.control = 'cancelled')"        \
+    " THEN 'cancelled' ELSE 'pending' END)"
+
 // Takes the per-company lock for the rest of the current transaction: two runs cannot
 // compute a company's budget and claim at the same time.
 void lock_company(db::Connection& conn, const Uuid& company_id);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "queue/lease.hpp"
 #include "util/error.hpp"
 
 namespace eq::queue {
@@ -41,7 +42,7 @@ constexpr db::Statement k_sent{
 constexpr db::Statement k_retry{
     "record_retry",
     "UPDATE email_queue SET retry_count = $3,"
-    " status = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,"
+    " status = CASE WHEN $4 THEN 'failed' ELSE " EQ_PENDING_UNLESS_CANCELLED " END,"
     " scheduled_for = CASE WHEN $4 THEN scheduled_for"
     "                      ELSE now() + make_interval(secs => $5) END,"
     " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"

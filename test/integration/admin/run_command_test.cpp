@@ -91,15 +91,21 @@ TEST_CASE("cancel is final: pending rows are kept as cancelled, the run shows fa
     AdminFixture f;
     const auto pending = f.add_rows(3);
     const auto sent = f.add_row({.status = "sent", .processed_ago = 60});
+    // Claimed by a running queue-process: one not yet started (it is cancelled, and the
+    // sender's start mark will find it gone), one already handed to the SMTP server.
+    const auto claimed = f.add_row({.status = "processing", .lease_in = 60});
     const auto in_flight = f.add_row({.status = "processing", .lease_in = 60});
+    f.db.exec("UPDATE email_queue SET send_started_at = now() WHERE id = '" + in_flight.str() +
+              "'");
     const auto j = f.json({"run", "cancel", f.run.str(), "--reason", "wrong list"});
-    CHECK(j.find("rows_cancelled")->as_int() == 3);
+    CHECK(j.find("rows_cancelled")->as_int() == 4);
     for (const auto& id : pending) {
         CHECK(f.status_of(id) == "cancelled");
     }
+    CHECK(f.status_of(claimed) == "cancelled");
     CHECK(f.status_of(sent) == "sent");
     CHECK(f.status_of(in_flight) == "processing");
-    CHECK(f.db.count("SELECT count(*) FROM email_queue") == 5);
+    CHECK(f.db.count("SELECT count(*) FROM email_queue") == 6);
     CHECK(run_field(f, f.run, "status") == "failed");
     CHECK(run_field(f, f.run, "failure_reason") == "cancelled by operator: wrong list");
     CHECK(control_of(f, f.run) == "cancelled");

@@ -289,3 +289,21 @@ TEST_CASE("a run completes when nothing of it is pending or processing", "[lease
     CHECK(f.db.scalar("SELECT completed_at IS NOT NULL FROM email_queue_runs") == "t");
     CHECK(campaign::complete_finished_runs(f.conn, {f.run}).empty());
 }
+
+TEST_CASE("a row of a cancelled run is cancelled instead of going back to pending", "[lease]") {
+    Fixture f;
+    const auto retried = f.queue("a@x.example");
+    const auto released = f.queue("b@x.example");
+    const auto recovered = f.queue("c@x.example");
+    f.claim(3);
+    f.db.exec("INSERT INTO email_queue_runs (campaign_run_id, control) VALUES ('" + f.run.str() +
+              "', 'cancelled')");
+    REQUIRE(queue::record_retry(f.conn, retried, "w1", 1, false, minutes(2), "451 later"));
+    CHECK(queue::release_rows(f.conn, {released}, "w1") == 1);
+    f.db.exec("UPDATE email_queue SET lease_until = now() - interval '1 second' WHERE id = '" +
+              recovered.str() + "'");
+    queue::recover_expired(f.conn, false);
+    CHECK(f.status(retried) == "cancelled");
+    CHECK(f.status(released) == "cancelled");
+    CHECK(f.status(recovered) == "cancelled");
+}
