@@ -2,29 +2,108 @@
 
 #include "db/connection.hpp"
 
+// The select list run_from_row() reads, from campaign_runs aliased r.
+#define EQ_RUN_COLUMNS                                                                             \
+    "r.id, r.campaign_id, r.run_at, r.leads_total, r.leads_processed, r.status, r.failure_reason"
+
 namespace eq::campaign {
 
 namespace {
 
-constexpr db::Statement k_running{
-    "get_running_campaign_runs",
-    "SELECT r.id, r.campaign_id, r.run_at, r.leads_total, r.leads_processed, r.status,"
-    " r.failure_reason"
-    " FROM campaign_runs r JOIN campaigns c ON c.id = r.campaign_id"
-    " WHERE c.company_id = $1 AND r.status = 'running'"
-    " ORDER BY r.run_at, r.id"};
+constexpr db::Statement k_running{"get_running_campaign_runs",
+                                  "SELECT " EQ_RUN_COLUMNS
+                                  " FROM campaign_runs r JOIN campaigns c ON c.id = r.campaign_id"
+                                  " WHERE c.company_id = $1 AND r.status = 'running'"
+                                  " ORDER BY r.run_at, r.id"};
+
+constexpr db::Statement k_find{"find_campaign_run",
+                               "SELECT " EQ_RUN_COLUMNS " FROM campaign_runs r WHERE r.id = $1"};
+
+#define EQ_RUN_STATE                                                                               \
+    "SELECT " EQ_RUN_COLUMNS ", coalesce(q.control, 'active') AS control,"                         \
+    " EXISTS (SELECT 1 FROM email_queue e WHERE e.campaign_run_id = r.id) AS has_rows"             \
+    " FROM campaign_runs r LEFT JOIN email_queue_runs q ON q.campaign_run_id = r.id"               \
+    " WHERE r.id = $1"
+
+constexpr db::Statement k_state{"find_run_state", EQ_RUN_STATE};
+constexpr db::Statement k_lock{"lock_run_state", EQ_RUN_STATE " FOR UPDATE OF r"};
+
+constexpr db::Statement k_create{
+    "create_campaign_run",
+    "INSERT INTO campaign_runs AS r (campaign_id, run_at, status) VALUES ($1, now(), 'idle')"
+    " RETURNING " EQ_RUN_COLUMNS};
+
+constexpr db::Statement k_failed{
+    "mark_run_failed",
+    "UPDATE campaign_runs SET status = 'failed', failure_reason = $2 WHERE id = $1"};
+
+constexpr db::Statement k_running_status{
+    "mark_run_running",
+    "UPDATE campaign_runs SET status = 'running', leads_total = $2, failure_reason = NULL"
+    " WHERE id = $1"};
+
+constexpr db::Statement k_enqueued{
+    "record_run_enqueued",
+    "INSERT INTO email_queue_runs (campaign_run_id, control, enqueued_at)"
+    " VALUES ($1, 'active', now())"
+    " ON CONFLICT (campaign_run_id) DO UPDATE"
+    " SET enqueued_at = coalesce(email_queue_runs.enqueued_at, excluded.enqueued_at)"};
+
+CampaignRun run_from_row(const db::Row& row) {
+    return {row.uuid("id"),
+            row.uuid("campaign_id"),
+            row.time("run_at"),
+            static_cast<int>(row.integer("leads_total")),
+            static_cast<int>(row.integer("leads_processed")),
+            row.text("status"),
+            row.opt_text("failure_reason")};
+}
+
+std::optional<RunState> state_from(const db::Result& r) {
+    if (r.empty()) {
+        return std::nullopt;
+    }
+    const auto row = r.only();
+    return RunState{run_from_row(row), row.text("control"), row.boolean("has_rows")};
+}
 
 } // namespace
 
 std::vector<CampaignRun> get_running_campaign_runs(db::Connection& conn, const Uuid& company_id) {
     std::vector<CampaignRun> out;
     for (const auto row : conn.rows(k_running, company_id)) {
-        out.push_back({row.uuid("id"), row.uuid("campaign_id"), row.time("run_at"),
-                       static_cast<int>(row.integer("leads_total")),
-                       static_cast<int>(row.integer("leads_processed")), row.text("status"),
-                       row.opt_text("failure_reason")});
+        out.push_back(run_from_row(row));
     }
     return out;
+}
+
+std::optional<CampaignRun> find_campaign_run(db::Connection& conn, const Uuid& id) {
+    const auto r = conn.maybe_one(k_find, id);
+    if (r.empty()) {
+        return std::nullopt;
+    }
+    return run_from_row(r.only());
+}
+
+std::optional<RunState> find_run_state(db::Connection& conn, const Uuid& id) {
+    return state_from(conn.maybe_one(k_state, id));
+}
+
+std::optional<RunState> lock_run_state(db::Connection& conn, const Uuid& id) {
+    return state_from(conn.maybe_one(k_lock, id));
+}
+
+CampaignRun create_campaign_run(db::Connection& conn, const Uuid& campaign_id) {
+    return run_from_row(conn.one(k_create, campaign_id).only());
+}
+
+void mark_run_failed(db::Connection& conn, const Uuid& id, const std::string& reason) {
+    conn.none(k_failed, id, reason);
+}
+
+void mark_run_running(db::Connection& conn, const Uuid& id, std::int64_t leads_total) {
+    conn.none(k_running_status, id, leads_total);
+    conn.none(k_enqueued, id);
 }
 
 } // namespace eq::campaign
