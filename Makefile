@@ -14,10 +14,12 @@ BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
                  libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
 TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl chromium \
                  ca-certificates tzdata util-linux
+BENCH_PACKAGES = time bc
 
 ENSURE = sh test/support/ensure-packages.sh
 
-.PHONY: all build configure deps deps-test test check asan format clean distclean
+.PHONY: all build configure deps deps-test deps-bench test check asan bench bench-enqueue \
+        format clean distclean
 
 all: build
 
@@ -26,6 +28,9 @@ deps:
 
 deps-test:
 	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES)
+
+deps-bench:
+	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES) $(BENCH_PACKAGES)
 
 # Re-running cmake on a configured tree is quick and picks up changed options.
 configure: deps
@@ -48,6 +53,19 @@ check: test
 asan: deps-test
 	@$(MAKE) --no-print-directory test BUILD=build-asan BUILD_TYPE=Debug \
 	  CMAKE_ARGS="-DEQ_SANITIZE=ON $(CMAKE_ARGS)"
+
+# Benchmarks, never part of 'make test': each starts a private PostgreSQL of its own
+# and prints a Markdown report (also under $(BUILD)/bench/) for docs/benchmarks.md.
+BENCH_ENQUEUE_ARGS ?=
+
+bench: bench-enqueue
+
+# queue-enqueue against the bare INSERT ... SELECT on 1,000,000 leads; arguments:
+# BENCH_ENQUEUE_ARGS="LEADS SAMPLE ROUNDS" (default "1000000 20000 5").
+bench-enqueue: deps-bench
+	@$(MAKE) --no-print-directory build
+	cmake --build $(BUILD) -j $(JOBS) --target bench_enqueue_per_row
+	bash bench/enqueue.sh $(BUILD) $(BENCH_ENQUEUE_ARGS)
 
 format:
 	find apps lib test bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
