@@ -30,17 +30,13 @@ struct CommandLine {
 
 void setup(CLI::App& app, CommandLine& cl) {
     cli::init_app(app, k_program, cl.common);
-    auto* run =
-        app.add_option("--run", cl.run, "Fan out this existing campaign run")->type_name("RUN_ID");
-    auto* campaign =
-        app.add_option("--campaign", cl.campaign,
-                       "Create a run of this campaign, fan it out, and print the run's id")
-            ->type_name("CAMPAIGN_ID");
-    auto* due = app.add_flag("--due", cl.due,
-                             "Start every email campaign whose scheduled time has passed "
-                             "(for cron; safe to run concurrently)");
-    run->excludes(campaign)->excludes(due);
-    campaign->excludes(due);
+    app.add_option("--run", cl.run, "Fan out this existing campaign run")->type_name("RUN_ID");
+    app.add_option("--campaign", cl.campaign,
+                   "Create a run of this campaign, fan it out, and print the run's id")
+        ->type_name("CAMPAIGN_ID");
+    app.add_flag("--due", cl.due,
+                 "Start every email campaign whose scheduled time has passed (for cron; safe "
+                 "to run concurrently)");
     app.add_option("--priority", cl.priority,
                    "Priority of the new rows (higher is sent first; default 1)")
         ->type_name("N");
@@ -104,8 +100,19 @@ Error validation_error(const RunOutcome& o, bool dry_run) {
 }
 
 int execute(const CommandLine& cl) {
-    if (cl.run.empty() && cl.campaign.empty() && !cl.due) {
-        throw Error(ExitCode::usage, "one of --run, --campaign or --due is required",
+    std::vector<std::string> modes;
+    for (const auto& [given, name] :
+         {std::pair{!cl.run.empty(), "--run"}, std::pair{!cl.campaign.empty(), "--campaign"},
+          std::pair{cl.due, "--due"}}) {
+        if (given) {
+            modes.emplace_back(name);
+        }
+    }
+    if (modes.size() != 1) {
+        throw Error(ExitCode::usage,
+                    modes.empty()
+                        ? std::string("one of --run, --campaign or --due is required")
+                        : fmt::format("{} and {} cannot be used together", modes[0], modes[1]),
                     "run 'queue-enqueue --help' for usage");
     }
     // Everything on the command line is checked before the database is touched.

@@ -387,8 +387,10 @@ TEST_CASE("bad input gets a clear error, its exit code, and changes nothing", "[
         {{"--run", f.run.str(), "--priority", "-1"}, 64, "--priority: -1 is negative"},
         {{"--run", f.run.str(), "--priority", "high"}, 64, "--priority: 'high' is not a whole"},
         {{}, 64, "one of --run, --campaign or --due is required"},
-        {{"--run", f.run.str(), "--due"}, 64, "--run excludes --due"},
-        {{"--due", "--campaign", f.campaign.str()}, 64, "--campaign excludes --due"},
+        {{"--run", f.run.str(), "--due"}, 64, "--run and --due cannot be used together"},
+        {{"--due", "--campaign", f.campaign.str()},
+         64,
+         "--campaign and --due cannot be used together"},
     };
     for (const auto& c : cases) {
         INFO(fmt::format("{}", fmt::join(c.args, " ")));
