@@ -2,8 +2,9 @@
 
 #include "campaign/campaign.hpp"
 #include "campaign/campaign_run.hpp"
-#include "campaign/validation.hpp"
+#include "campaign/company_account.hpp"
 #include "db/connection.hpp"
+#include "enqueue/validation.hpp"
 #include "util/error.hpp"
 
 #include <fmt/format.h>
@@ -83,8 +84,8 @@ RunOutcome start(db::Connection& conn, const config::Config& config, const RunTo
     if (campaign) {
         out.campaign_name = campaign->name;
         out.company_id = campaign->company_id;
-        out.failure_reason = campaign::sending_problems(
-            *campaign, campaign::find_sending_account(conn, campaign->company_id), config);
+        out.failure_reason = sending_problems(
+            *campaign, campaign::find_company_account(conn, campaign->company_id), config);
     } else {
         out.failure_reason = fmt::format("campaign {} does not exist", target.campaign_id.str());
     }

@@ -1,6 +1,8 @@
+#include "message/address.hpp"
 #include "support/test_database.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
 
 using namespace eq;
@@ -16,7 +18,8 @@ struct AddressCase {
     bool valid;
 };
 
-// The address shape rule of sql/004_enqueue.sql, case by case.
+// The address shape rule, case by case: sql/004_enqueue.sql applies it when queueing,
+// lib/message before sending; both must give these answers.
 const std::vector<AddressCase>& cases() {
     static const std::vector<AddressCase> k_cases{
         // valid
@@ -93,6 +96,39 @@ TEST_CASE("emailqueue_address_is_valid applies the address shape rule", "[enqueu
         CHECK(conn.one(k_is_valid, c.address).only().boolean("ok") == c.valid);
     }
     CHECK_FALSE(conn.one(k_is_valid, std::nullopt).only().boolean("ok"));
+}
+
+TEST_CASE("the SQL address rule and lib/message's agree", "[enqueue][address]") {
+    TestDatabase db;
+    auto conn = db.connect();
+    for (const auto& c : cases()) {
+        INFO("address: '" << c.address << "'");
+        CHECK(message::is_valid_address(c.address) == c.valid);
+        CHECK(conn.one(k_is_valid, c.address).only().boolean("ok") ==
+              message::is_valid_address(c.address));
+    }
+    // Strings made of the characters that matter to the rule, in lengths around its
+    // limits, from a fixed seed: both sides must give the same answer for each.
+    std::mt19937 random(20261129);
+    const std::vector<std::string> alphabet{"a", "b", "9",  ".", "-", "@", "_",
+                                            "+", " ", "\"", "<", "é", "\t"};
+    std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+    std::uniform_int_distribution<int> length(1, 12);
+    for (int i = 0; i < 1500; ++i) {
+        std::string address;
+        for (int n = length(random); n > 0; --n) {
+            address += alphabet[pick(random)];
+        }
+        if (i % 3 == 0) {
+            address = "ann" + address + ".example"; // often close to valid
+        }
+        if (i % 50 == 0) {
+            address = std::string(60 + static_cast<std::size_t>(i % 7), 'l') + address;
+        }
+        INFO("address: '" << address << "'");
+        CHECK(conn.one(k_is_valid, address).only().boolean("ok") ==
+              message::is_valid_address(address));
+    }
 }
 
 TEST_CASE("the address rule is an immutable function the planner can inline",

@@ -138,8 +138,8 @@ TEST_CASE("queue-enqueue --due --dry-run lists what would start and changes noth
 
     const auto text = f.due({"--dry-run"});
     CHECK(text.out.find("would queue 1, 0 already queued") != std::string::npos);
-    CHECK(text.out.find("would fail validation: the template's first line is not a "
-                        "'Subject:' line") != std::string::npos);
+    CHECK(text.out.find("would fail validation: template line 1: the template must start "
+                        "with a 'Subject: ...' line") != std::string::npos);
     CHECK(text.out.find("2 campaigns would be started, 1 would fail validation") !=
           std::string::npos);
 

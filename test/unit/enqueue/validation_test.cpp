@@ -1,32 +1,32 @@
-#include "campaign/validation.hpp"
 #include "config/config.hpp"
+#include "enqueue/validation.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace eq;
-using namespace eq::campaign;
+using namespace eq::enqueue;
 
 namespace {
 
-Campaign good_campaign() {
-    Campaign c;
+campaign::Campaign good_campaign() {
+    campaign::Campaign c;
     c.name = "Spring outreach";
     c.type = "email";
-    c.email_template = "Subject: Hello {{lead.first_name}}\n\n<p>Hi</p>";
+    c.email_template = "Subject: Hello {{lead.first_name}}\n\n<p>Hi {{company.name}}</p>";
     return c;
 }
 
-SendingAccount good_account() {
-    SendingAccount a;
-    a.company_name = "Acme";
-    a.email = "jack.doe@acme.example";
-    a.email_valid = true;
-    a.has_password = true;
-    a.type = "gmail";
+campaign::CompanyAccount good_account() {
+    campaign::CompanyAccount a;
+    a.name = "Acme";
+    a.account_email = "jack.doe@acme.example";
+    a.account_password = "gAAAA-token";
+    a.account_type = "gmail";
     return a;
 }
 
-std::optional<std::string> problems(const Campaign& c, const std::optional<SendingAccount>& a) {
+std::optional<std::string> problems(const campaign::Campaign& c,
+                                    const std::optional<campaign::CompanyAccount>& a) {
     return sending_problems(c, a, config::defaults());
 }
 
@@ -38,7 +38,7 @@ TEST_CASE("a complete email campaign with a usable account has no problem", "[va
     crlf.email_template = "subject: Hi\r\n\r\n<p>Hi</p>\r\n";
     CHECK_FALSE(problems(crlf, good_account()));
     auto upper = good_account();
-    upper.type = " Outlook ";
+    upper.account_type = " Outlook ";
     CHECK_FALSE(problems(good_campaign(), upper));
 }
 
@@ -54,21 +54,19 @@ TEST_CASE("each problem of the campaign or its account is named", "[validation]"
         c.email_template.reset();
         expected = "the campaign has no template";
     }
+    SECTION("blank template") {
+        c.email_template = " \n ";
+        expected = "the campaign has no template";
+    }
     SECTION("no subject line") {
         c.email_template = "<p>Hi</p>";
-        expected = "the template's first line is not a 'Subject:' line";
+        expected = "template line 1: the template must start with a 'Subject: ...' line, a "
+                   "blank line, then the HTML body";
     }
-    SECTION("subject not on the first line") {
-        c.email_template = "\nSubject: Hi\n\nbody";
-        expected = "the template's first line is not a 'Subject:' line";
-    }
-    SECTION("empty subject") {
-        c.email_template = "Subject:\t\n\nbody";
-        expected = "the template's subject is empty";
-    }
-    SECTION("no body") {
-        c.email_template = "Subject: Hi\n\n \n";
-        expected = "the template has no body after its subject line";
+    SECTION("unknown placeholder") {
+        c.email_template = "Subject: Hi\n\n<p>Hi {{lead.nmae}}</p>";
+        expected = "template line 3: unknown placeholder {{lead.nmae}}; did you mean "
+                   "{{lead.name}}?";
     }
     SECTION("no company") {
         c.company_id = Uuid::parse("5f0c5b1e-0000-4000-8000-000000000001").value();
@@ -77,24 +75,24 @@ TEST_CASE("each problem of the campaign or its account is named", "[validation]"
         return;
     }
     SECTION("no account email") {
-        a.email = "  ";
+        a.account_email = "  ";
         expected = "the company has no account_email";
     }
     SECTION("invalid account email") {
-        a.email = "jack";
-        a.email_valid = false;
-        expected = "the company's account_email 'jack' is not a valid address";
+        a.account_email = "jack@localhost";
+        expected = "the company's account_email 'jack@localhost' is not a valid address: the "
+                   "domain needs at least two labels (like example.com)";
     }
     SECTION("no password") {
-        a.has_password = false;
+        a.account_password.clear();
         expected = "the company has no account_password";
     }
     SECTION("no account type") {
-        a.type.reset();
+        a.account_type.clear();
         expected = "the company has no account_type";
     }
     SECTION("unknown provider") {
-        a.type = std::string(100, 'x');
+        a.account_type = std::string(100, 'x');
         expected = "the company's account_type '" + std::string(64, 'x') +
                    "...' is not a configured SMTP provider (known: gmail, outlook, yahoo)";
     }
@@ -106,16 +104,25 @@ TEST_CASE("all problems are reported together, campaign first", "[validation]") 
     c.type = "sms";
     c.email_template.reset();
     auto a = good_account();
-    a.has_password = false;
+    a.account_password.clear();
     CHECK(problems(c, a) == "the campaign's type is 'sms', not 'email'; the campaign has no "
                             "template; the company has no account_password");
 }
 
 TEST_CASE("providers come from the configuration", "[validation]") {
     auto a = good_account();
-    a.type = "mailhost";
+    a.account_type = "mailhost";
     CHECK(problems(good_campaign(), a).has_value());
     auto config = config::defaults();
-    config.smtp.providers["mailhost"] = config::Provider{"mail.acme.example"};
+    config.smtp.providers["mailhost"] = config::Provider{.host = "mail.acme.example"};
     CHECK_FALSE(sending_problems(good_campaign(), a, config));
+}
+
+TEST_CASE("with a content generator command the template is not needed", "[validation]") {
+    auto c = good_campaign();
+    c.email_template.reset();
+    auto config = config::defaults();
+    config.content.generator = config::ContentGenerator::command;
+    config.content.command = "/usr/local/bin/write-email";
+    CHECK_FALSE(sending_problems(c, good_account(), config));
 }
