@@ -1,12 +1,17 @@
 #include "support/temp_dir.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace eq::test {
 
@@ -25,11 +30,23 @@ TempDir::~TempDir() {
 }
 
 std::string TempDir::write(std::string_view name, std::string_view content, unsigned mode) const {
+    // Written beside and renamed over: a program started meanwhile (tests run several at
+    // once) reads the old file or the new one, never half of one.
     const std::string path = file(name);
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    out.close();
-    chmod(path.c_str(), static_cast<mode_t>(mode));
+    static std::atomic<unsigned> counter{0};
+    const std::string temp = fmt::format("{}.{}.{}.tmp", path, ::getpid(), counter++);
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << content;
+        out.close();
+        if (!out) {
+            throw std::runtime_error("cannot write " + temp);
+        }
+    }
+    ::chmod(temp.c_str(), static_cast<mode_t>(mode));
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+        throw std::runtime_error("cannot rename " + temp + " to " + path);
+    }
     return path;
 }
 

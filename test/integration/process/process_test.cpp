@@ -342,6 +342,9 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
         }
     }
     const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
+    INFO(f.db.scalar("SELECT string_agg(company_id::text || ' ' || status || ' ' || "
+                     "coalesce(error_message, '') || ' ' || scheduled_for::text, E'\\n') "
+                     "FROM email_queue WHERE status <> 'sent'"));
     CHECK(sent == 25 + 30 + 40);
     const auto messages = sink.wait_for_messages(static_cast<std::size_t>(sent));
     std::set<std::string> ids;
