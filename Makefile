@@ -18,8 +18,8 @@ BENCH_PACKAGES = time bc
 
 ENSURE = sh test/support/ensure-packages.sh
 
-.PHONY: all build configure deps deps-test deps-bench test check asan bench bench-enqueue \
-        format clean distclean
+.PHONY: all build configure deps deps-test deps-bench test check asan demo bench bench-enqueue \
+        bench-process format clean distclean
 
 all: build
 
@@ -54,11 +54,18 @@ asan: deps-test
 	@$(MAKE) --no-print-directory test BUILD=build-asan BUILD_TYPE=Debug \
 	  CMAKE_ARGS="-DEQ_SANITIZE=ON $(CMAKE_ARGS)"
 
+# The tour: a private PostgreSQL and smtp-sink, a demo company, campaign and 50 leads,
+# queue-enqueue, then queue-process four times under an hourly limit of 12.
+demo: deps-test
+	@$(MAKE) --no-print-directory build
+	@bash etc/demo/demo.sh $(BUILD)
+
 # Benchmarks, never part of 'make test': each starts a private PostgreSQL of its own
 # and prints a Markdown report (also under $(BUILD)/bench/) for docs/benchmarks.md.
 BENCH_ENQUEUE_ARGS ?=
+BENCH_PROCESS_ARGS ?=
 
-bench: bench-enqueue
+bench: bench-enqueue bench-process
 
 # queue-enqueue against the bare INSERT ... SELECT on 1,000,000 leads; arguments:
 # BENCH_ENQUEUE_ARGS="LEADS SAMPLE ROUNDS" (default "1000000 20000 5").
@@ -66,6 +73,13 @@ bench-enqueue: deps-bench
 	@$(MAKE) --no-print-directory build
 	cmake --build $(BUILD) -j $(JOBS) --target bench_enqueue_per_row
 	bash bench/enqueue.sh $(BUILD) $(BENCH_ENQUEUE_ARGS)
+
+# queue-process: throughput against smtp-source, 1,000 slow servers, 10,000,000 rows of
+# history, peak memory; arguments: BENCH_PROCESS_ARGS="ROWS COMPANIES HISTORY"
+# (default "20000 1000 10000000").
+bench-process: deps-bench
+	@$(MAKE) --no-print-directory build
+	bash bench/process.sh $(BUILD) $(BENCH_PROCESS_ARGS)
 
 format:
 	find apps lib test bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
