@@ -22,9 +22,11 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 [ -t 1 ] || say() { printf '\n== %s\n' "$*"; }
 
 sink_pid=""
+spool=""
 cleanup() {
-    [ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null
+    if [ -n "$sink_pid" ]; then kill "$sink_pid" 2>/dev/null || true; fi
     bash "$root/test/support/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
+    if [ -n "$spool" ]; then rm -rf "$spool"; fi
 }
 trap cleanup EXIT
 
@@ -42,15 +44,23 @@ export ENCRYPTION_KEY=demo-encryption-key ENCRYPTION_SALT=demo-salt
 rm -rf "$demo"
 mkdir -p "$demo/mail"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# As root, smtp-sink runs as 'nobody', which may not reach the build folder (under /root,
+# say): it writes into a folder of its own under /tmp, copied to $demo/mail at the end.
+spool=$(mktemp -d "${TMPDIR:-/tmp}/emailqueue-demo-mail.XXXXXX")
 user=()
 if [ "$(id -u)" = 0 ]; then
-    chown nobody "$demo/mail"
+    chown nobody "$spool"
     user=(-u nobody)
 fi
-/usr/sbin/smtp-sink -a "${user[@]}" -d "$demo/mail/%Y%m%d%H%M%S." "127.0.0.1:$port" 100 \
+/usr/sbin/smtp-sink -a "${user[@]}" -d "$spool/%Y%m%d%H%M%S." "127.0.0.1:$port" 100 \
     >"$demo/smtp-sink.log" 2>&1 &
 sink_pid=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+if ! kill -0 "$sink_pid" 2>/dev/null; then
+    echo "demo: smtp-sink did not start:" >&2
+    cat "$demo/smtp-sink.log" >&2
+    exit 1
+fi
 echo "PostgreSQL on 127.0.0.1:$PGPORT, smtp-sink on 127.0.0.1:$port"
 
 cat >"$EMAILQUEUE_CONFIG" <<YAML
@@ -132,6 +142,12 @@ row=$("$pgbin/psql" -X -tA -c "SELECT id FROM email_queue WHERE status = 'pendin
 say "queue-admin explain $row (why a row still waits)"
 "$bin/queue-admin" explain "$row"
 
+if ! kill -0 "$sink_pid" 2>/dev/null; then
+    echo "demo: smtp-sink stopped early:" >&2
+    cat "$demo/smtp-sink.log" >&2
+    exit 1
+fi
+find "$spool" -type f -exec cp {} "$demo/mail/" \;
 count=$(find "$demo/mail" -type f | wc -l)
 first=$(find "$demo/mail" -type f | sort | head -n 1)
 say "$count messages delivered to $demo/mail"
