@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "db/connection.hpp"
+#include "throttle/company_state.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -15,7 +16,6 @@ namespace {
 
 constexpr db::Statement k_company{"admin_find_company", "SELECT name FROM companies WHERE id = $1"};
 constexpr db::Statement k_run{"admin_find_run", "SELECT id FROM campaign_runs WHERE id = $1"};
-constexpr db::Statement k_now{"admin_now", "SELECT now() AS now"};
 
 } // namespace
 
@@ -82,7 +82,7 @@ void require_run(db::Connection& conn, const Uuid& run_id) {
 }
 
 Timestamp database_now(db::Connection& conn) {
-    return conn.one(k_now).only().time("now");
+    return throttle::database_clock(conn);
 }
 
 } // namespace eq::admin

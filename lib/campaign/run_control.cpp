@@ -26,10 +26,33 @@ constexpr db::Statement k_set{
     " control_changed_at, completed_at)"
     " VALUES ($1, $2, $3, now(), CASE WHEN $2 = 'cancelled' THEN now() END)"
     " ON CONFLICT (campaign_run_id) DO UPDATE SET control = $2, control_reason = $3,"
-    " control_changed_at = now(),"
+    " control_changed_at = now(), auto_paused_at = NULL,"
     " completed_at = CASE WHEN $2 = 'cancelled' THEN COALESCE(q.completed_at, now())"
     "                     ELSE q.completed_at END"
     " RETURNING control_changed_at"};
+
+constexpr db::Statement k_auto_pause{
+    "auto_pause_failing_runs",
+    "WITH s AS (SELECT pause_failure_percent AS pct, pause_min_attempts AS min_attempts"
+    "   FROM email_queue_schedules WHERE company_id = $1 AND pause_failure_percent IS NOT NULL),"
+    " tally AS (SELECT q.campaign_run_id AS run_id, count(*) AS attempts,"
+    "   count(*) FILTER (WHERE q.status = 'failed') AS failures"
+    "   FROM email_queue q LEFT JOIN email_queue_runs r ON r.campaign_run_id = q.campaign_run_id"
+    "   WHERE q.campaign_run_id = ANY($2::uuid[]) AND q.company_id = $1"
+    "     AND q.status IN ('sent', 'failed', 'held') AND COALESCE(r.control, 'active') = 'active'"
+    "     AND (r.control_changed_at IS NULL OR q.processed_at >= r.control_changed_at)"
+    "   GROUP BY q.campaign_run_id)"
+    " INSERT INTO email_queue_runs AS r (campaign_run_id, control, control_reason,"
+    "   control_changed_at, auto_paused_at)"
+    " SELECT t.run_id, 'paused', format('auto-paused: %s of %s attempts failed, over the "
+    "%s%% threshold', t.failures, t.attempts, s.pct), now(), now()"
+    " FROM tally t CROSS JOIN s"
+    " WHERE t.attempts >= s.min_attempts AND t.failures * 100 > s.pct * t.attempts"
+    " ON CONFLICT (campaign_run_id) DO UPDATE SET control = 'paused',"
+    "   control_reason = EXCLUDED.control_reason, control_changed_at = now(),"
+    "   auto_paused_at = now()"
+    " WHERE r.control = 'active'"
+    " RETURNING campaign_run_id, control_reason"};
 
 constexpr db::Statement k_cancel_rows{
     "cancel_run_rows",
@@ -163,6 +186,18 @@ ControlChange resume_run(db::Connection& conn, const Uuid& run_id,
 ControlChange cancel_run(db::Connection& conn, const Uuid& run_id,
                          const std::optional<std::string>& reason) {
     return change(conn, run_id, Verb::cancel, reason);
+}
+
+std::vector<AutoPaused> auto_pause_failing_runs(db::Connection& conn, const Uuid& company_id,
+                                                const std::vector<Uuid>& runs) {
+    std::vector<AutoPaused> out;
+    if (runs.empty()) {
+        return out;
+    }
+    for (const auto row : conn.rows(k_auto_pause, company_id, runs)) {
+        out.push_back({row.uuid("campaign_run_id"), row.text("control_reason")});
+    }
+    return out;
 }
 
 } // namespace eq::campaign

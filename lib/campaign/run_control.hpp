@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/expected.hpp"
 #include "util/time.hpp"
@@ -61,5 +62,18 @@ ControlChange resume_run(db::Connection& conn, const Uuid& run_id,
 // being sent when it commits finish as they would have.
 ControlChange cancel_run(db::Connection& conn, const Uuid& run_id,
                          const std::optional<std::string>& reason);
+
+// Auto-pause: of `runs` (of one company), pauses each active one whose failed share of
+// its finished attempts (rows sent, failed or held, since it was last resumed) exceeds
+// the company's pause_failure_percent once there are pause_min_attempts of them
+// (email_queue_schedules; nothing happens without a threshold). The reason is recorded
+// in control_reason and auto_paused_at is set; 'queue-admin run resume' clears it and
+// the count starts again. Returns the paused runs and their reasons.
+struct AutoPaused {
+    Uuid run_id;
+    std::string reason;
+};
+std::vector<AutoPaused> auto_pause_failing_runs(db::Connection& conn, const Uuid& company_id,
+                                                const std::vector<Uuid>& runs);
 
 } // namespace eq::campaign

@@ -293,6 +293,10 @@ const std::vector<KeySpec>& key_table() {
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
              c.processing.lease = positive_duration(n, "processing.lease", at);
          }},
+        {"processing.run_length",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.processing.run_length = positive_duration(n, "processing.run_length", at);
+         }},
         {"processing.resend_unknown",
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
              c.processing.resend_unknown = boolean(n, "processing.resend_unknown", at);

@@ -89,6 +89,10 @@ struct Config {
         // A claimed row not finished within the lease (the run crashed or hung) is
         // recovered by the next run. Longer than any one message can take.
         std::chrono::seconds lease{std::chrono::minutes(10)};
+        // Pacing (a company with a minimum gap between sends): one invocation plans and
+        // sends a company's emails spread over at most this long, then leaves the rest
+        // to the next. A little under the cron period.
+        std::chrono::seconds run_length{std::chrono::minutes(4)};
         // Resend a row whose SMTP outcome is unknown instead of holding it for an
         // operator: may deliver it twice. Off by default.
         bool resend_unknown = false;

@@ -8,8 +8,10 @@
 #include <type_traits>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "campaign/company_account.hpp"
+#include "campaign/run_control.hpp"
 #include "campaign/completion.hpp"
 #include "cli/signals.hpp"
 #include "content/compose.hpp"
@@ -19,13 +21,17 @@
 #include "message/message.hpp"
 #include "policy/budget.hpp"
 #include "policy/classify.hpp"
+#include "policy/pacing.hpp"
+#include "policy/ramp_up.hpp"
 #include "policy/retry.hpp"
 #include "queue/claimed_row.hpp"
 #include "queue/lease.hpp"
 #include "queue/outcome.hpp"
 #include "queue/queue_repository.hpp"
 #include "smtp/session.hpp"
+#include "suppression/suppression_repository.hpp"
 #include "throttle/company_state.hpp"
+#include "throttle/sending_schedule.hpp"
 #include "throttle/throttle_repository.hpp"
 
 namespace eq::process {
@@ -66,7 +72,10 @@ double jitter_draw() {
 }
 
 // What the rest of the batch should do after one row.
-enum class Next { go_on, hold_company };
+enum class Next { go_on, hold_company, stop };
+
+// How often a paced batch waiting for its next slot looks at the stop flag.
+constexpr auto k_wait_step = std::chrono::milliseconds(200);
 
 class Batch {
 public:
@@ -116,8 +125,13 @@ public:
                     return finish();
                 }
                 renew_leases_if_due();
-                if (handle(row, session ? &*session : nullptr) == Next::hold_company) {
+                const auto next = handle(row, session ? &*session : nullptr);
+                if (next == Next::hold_company) {
                     release(rest_of(ids, row.item.id), "company held: " + m_result.hold_reason);
+                    return finish();
+                }
+                if (next == Next::stop) {
+                    release(rest_of(ids, row.item.id), std::nullopt);
                     return finish();
                 }
             }
@@ -147,22 +161,37 @@ private:
                 return std::vector<Uuid>{};
             }
             const auto usage = throttle::get_window_usage(c, m_company);
+            const auto schedule = throttle::get_sending_schedule(c, m_company);
+            const auto now = throttle::database_clock(c);
+            m_claimed_at = Clock::now();  // the plan's offsets count from here
+            auto limits = settings;
+            limits.max_emails_per_day =
+                policy::ramped_daily_limit(settings.max_emails_per_day, schedule.ramp_start,
+                                           schedule.ramp_step, schedule.ramp_started_on, now);
             const auto budget =
-                policy::compute_budget(settings, usage, m_config.processing.batch_cap);
+                policy::compute_budget(limits, usage, m_config.processing.batch_cap);
             if (budget.limited_by == "disabled") {
                 m_result.company_held = true;
                 m_result.hold_reason = "throttle disabled";
                 return std::vector<Uuid>{};
             }
+            m_plan = policy::plan_sends(now, state.next_send_at, schedule.min_gap, schedule.jitter,
+                                        m_config.processing.run_length, budget.allowed,
+                                        jitter_draw);
+            const auto limit = static_cast<std::int64_t>(m_plan.sends.size());
             std::vector<Uuid> ids;
             if (m_ctx.dry_run) {
-                for (const auto& item : queue::get_next_emails_to_process(
-                         c, m_company, static_cast<int>(budget.allowed))) {
+                for (const auto& item :
+                     queue::get_next_emails_to_process(c, m_company, static_cast<int>(limit))) {
                     ids.push_back(item.id);
                 }
             } else {
-                ids = queue::claim_rows(c, m_company, budget.allowed, m_ctx.worker,
+                ids = queue::claim_rows(c, m_company, limit, m_ctx.worker,
                                         m_config.processing.lease);
+                // The slots this run took are reserved before the lock is released.
+                if (const auto next = m_plan.next_send_at(ids.size())) {
+                    throttle::set_next_send_at(c, m_company, *next);
+                }
             }
             tx.commit();
             return ids;
@@ -238,6 +267,9 @@ private:
             ++m_result.would_send;
             return Next::go_on;
         }
+        if (!wait_for_slot()) {
+            return Next::stop;
+        }
         // The previous row's outcome travels in the same round trip as this mark.
         const auto stored = queue::started(flush({queue::start_send_call(
             item.id, m_ctx.worker, message_id, m_config.processing.lease)})[0]);
@@ -261,7 +293,12 @@ private:
                   [this] { ++m_result.sent; });
             return Next::go_on;
         case policy::Verdict::retry_later: return retry(item, verdict.reason);
-        case policy::Verdict::fail_row: return fail(item, verdict.reason);
+        case policy::Verdict::fail_row:
+            if (verdict.bad_recipient) {
+                // The address does not exist: no other campaign of the company tries it.
+                defer(suppression::bounce_call(m_company, to), [] {});
+            }
+            return fail(item, verdict.reason);
         case policy::Verdict::unknown:
             if (m_config.processing.resend_unknown) {
                 return retry(item, verdict.reason);
@@ -419,11 +456,34 @@ private:
         m_last_lease_renewal = Clock::now();
     }
 
+    // Paced: waits until this send's planned slot, renewing the leases of the rows still
+    // waiting; false when a stop was requested meanwhile.
+    bool wait_for_slot() {
+        const auto index = m_sends_started++;
+        if (!m_plan.paced || index >= m_plan.sends.size()) {
+            return true;
+        }
+        const auto due = m_claimed_at + m_plan.sends[index].offset;
+        while (Clock::now() < due) {
+            if (cli::stop_requested() != 0) {
+                return false;
+            }
+            renew_leases_if_due();
+            std::this_thread::sleep_for(std::min<Clock::duration>(k_wait_step, due - Clock::now()));
+        }
+        return true;
+    }
+
     CompanyResult finish() {
         flush();
         if (!m_ctx.dry_run && !m_runs.empty()) {
+            const std::vector<Uuid> runs(m_runs.begin(), m_runs.end());
             with_db([&](db::Connection& c) {
-                return campaign::complete_finished_runs(c, {m_runs.begin(), m_runs.end()});
+                for (const auto& paused : campaign::auto_pause_failing_runs(c, m_company, runs)) {
+                    m_result.auto_paused.push_back(
+                        fmt::format("run {} {}", paused.run_id.str(), paused.reason));
+                }
+                return campaign::complete_finished_runs(c, runs);
             });
         }
         return m_result;
@@ -436,6 +496,9 @@ private:
     content::Fields m_company_fields;
     std::set<Uuid> m_runs;
     Clock::time_point m_last_lease_renewal;
+    policy::PacingPlan m_plan;
+    Clock::time_point m_claimed_at;
+    std::size_t m_sends_started = 0;
     struct Deferred {
         db::Call call;
         std::function<void()> on_applied;

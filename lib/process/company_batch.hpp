@@ -25,6 +25,8 @@ struct CompanyResult {
     bool newly_held = false;     // this batch held it (an account-level failure)
     std::string hold_reason;     // why, when company_held
     std::int64_t would_send = 0; // dry run: rows that would be sent
+    // Runs auto-paused on their failure rate: "run <id> <reason>".
+    std::vector<std::string> auto_paused;
 };
 
 // Shared by the batches of one invocation.
@@ -37,14 +39,19 @@ struct BatchContext {
 };
 
 // One company's turn in an invocation:
-//  1. under the company's advisory lock, read its throttle settings, its sliding-window
-//     usage and its hold; compute the budget (policy::compute_budget) and claim up to it;
+//  1. under the company's advisory lock, read its throttle settings, sending schedule,
+//     sliding-window usage and hold; compute the budget (policy::compute_budget, with
+//     the ramped daily limit), plan the paced sends (policy::plan_sends), claim up to
+//     that many rows whose sending window is open and reserve the pacing slots;
 //  2. decrypt the account's password, open one SMTP session (one reused connection);
 //  3. per row, in send order: refuse what cannot be sent (missing lead or campaign, no
 //     or invalid address, bad template: failed; suppressed address: skipped), compose
 //     and build the message, mark the send started, send, and record the outcome the
 //     classifier gives (sent / retry later / failed / held as unknown / hold company);
-//  4. complete the runs that have nothing left.
+//     A paced batch sends each row at its planned slot; a permanent recipient failure
+//     (5.1.x) adds the address to the company's do_not_email with reason 'bounce';
+//  4. auto-pause runs whose failure rate passed the company's threshold, and complete
+//     the runs that have nothing left.
 // A stop request (SIGINT, SIGTERM) ends the batch after the message in flight; rows not
 // yet started go back to pending. A dry run claims nothing, writes nothing and sends
 // nothing: it only composes and builds what would be sent.

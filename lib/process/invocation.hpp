@@ -28,7 +28,7 @@ struct Summary {
     bool dry_run = false;
     std::optional<std::string> error;  // what went wrong, in one line (stored)
     std::vector<std::string> errors;   // every company's error (printed, not stored)
-    std::vector<std::string> holds;    // companies this run held, and why (printed)
+    std::vector<std::string> holds;    // companies held, runs auto-paused, and why (printed)
 
     Json to_json() const;
 };

@@ -194,6 +194,10 @@ void process_companies(db::Connection& conn, const config::Config& config,
                         summary.holds.push_back(
                             fmt::format("company {} held: {}", companies[i].str(), r.hold_reason));
                     }
+                    for (const auto& paused : r.auto_paused) {
+                        summary.holds.push_back(
+                            fmt::format("company {}: {}", companies[i].str(), paused));
+                    }
                 } catch (const db::DbError& e) {
                     std::lock_guard lock(mutex);
                     if (e.code() == ExitCode::unavailable) {

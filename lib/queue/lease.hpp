@@ -35,9 +35,11 @@ namespace eq::queue {
 void lock_company(db::Connection& conn, const Uuid& company_id);
 
 // Claims up to `limit` due pending rows of the company (scheduled_for <= now(), in order
-// priority DESC, created_at), skipping rows other transactions hold and rows of paused
-// or cancelled runs. Fixes each row's email_log_id once. Returns the claimed ids in
-// send order. Call inside a transaction after lock_company().
+// priority DESC, created_at), skipping rows other transactions hold, rows of paused
+// or cancelled runs and rows whose sending window (the company's schedule, in the
+// lead's zone when it has a known one) is closed now. Fixes each row's email_log_id
+// once. Returns the claimed ids in send order. Call inside a transaction after
+// lock_company().
 std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit,
                              const std::string& worker, Seconds lease);
 

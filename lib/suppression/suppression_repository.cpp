@@ -24,6 +24,14 @@ constexpr db::Statement k_exists{
 
 constexpr db::Statement k_lock{"suppression_lock", "SELECT pg_advisory_xact_lock($1)"};
 
+// Without the import's advisory lock: two bounces of one address at the same moment may
+// list it twice, which the table allows and every lookup tolerates.
+constexpr db::Statement k_bounce{
+    "add_bounce",
+    "INSERT INTO do_not_email (email, reason, company_id)"
+    " SELECT $2, 'bounce', $1::uuid WHERE NOT EXISTS (SELECT 1 FROM do_not_email d"
+    "   WHERE lower(d.email) = lower($2) AND (d.company_id = $1::uuid OR d.company_id IS NULL))"};
+
 constexpr db::Statement k_add{
     "add_suppressions",
     "WITH input AS ("
@@ -102,6 +110,10 @@ std::optional<Suppression> find_suppression(db::Connection& conn, const Uuid& co
         return std::nullopt;
     }
     return from_row(r.only());
+}
+
+db::Call bounce_call(const Uuid& company_id, std::string_view email) {
+    return db::call(k_bounce, db::Shape::none, company_id, email);
 }
 
 AddResult add_suppressions(db::Connection& conn, std::span<const NewSuppression> entries,

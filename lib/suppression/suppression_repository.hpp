@@ -7,12 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "db/connection.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
-
-namespace eq::db {
-class Connection;
-}
 
 namespace eq::suppression {
 
@@ -37,6 +34,11 @@ bool is_suppressed(db::Connection& conn, const Uuid& company_id, std::string_vie
 // global one, oldest first), or nothing.
 std::optional<Suppression> find_suppression(db::Connection& conn, const Uuid& company_id,
                                             std::string_view email);
+
+// A permanent recipient failure (5.1.x): adds `email` to the company's list with reason
+// 'bounce' unless the company or everyone already lists it, so no other campaign of the
+// company sends to it again. A call, to travel with the batch's next database step.
+db::Call bounce_call(const Uuid& company_id, std::string_view email);
 
 // An address to add (already checked with message::address_problem()) and its own reason.
 struct NewSuppression {

@@ -6,7 +6,7 @@ namespace {
 
 constexpr db::Statement k_get{
     "get_company_state",
-    "SELECT held_until, hold_reason, held_since, consecutive_holds, last_sent_at,"
+    "SELECT held_until, hold_reason, held_since, consecutive_holds, last_sent_at, next_send_at,"
     " COALESCE(held_until > now(), false) AS held_now"
     " FROM email_queue_companies WHERE company_id = $1"};
 
@@ -20,6 +20,15 @@ constexpr db::Statement k_hold{
     "   consecutive_holds = s.consecutive_holds + 1, updated_at = now()"
     " RETURNING held_until"};
 
+constexpr db::Statement k_next_send{
+    "set_next_send_at",
+    "INSERT INTO email_queue_companies AS s (company_id, next_send_at, updated_at)"
+    " VALUES ($1, $2, now())"
+    " ON CONFLICT (company_id) DO UPDATE SET next_send_at = EXCLUDED.next_send_at,"
+    "   updated_at = now()"};
+
+constexpr db::Statement k_now{"database_clock", "SELECT now() AS now"};
+
 } // namespace
 
 CompanyState get_company_state(db::Connection& conn, const Uuid& company_id) {
@@ -28,14 +37,23 @@ CompanyState get_company_state(db::Connection& conn, const Uuid& company_id) {
         return {};
     }
     const auto row = r.only();
-    return {row.opt_time("held_until"), row.opt_text("hold_reason"), row.opt_time("held_since"),
-            static_cast<int>(row.integer("consecutive_holds")), row.opt_time("last_sent_at"),
+    return {row.opt_time("held_until"),   row.opt_text("hold_reason"),
+            row.opt_time("held_since"),   static_cast<int>(row.integer("consecutive_holds")),
+            row.opt_time("last_sent_at"), row.opt_time("next_send_at"),
             row.boolean("held_now")};
 }
 
 Timestamp hold_company(db::Connection& conn, const Uuid& company_id, const std::string& reason,
                        Seconds delay) {
     return conn.one(k_hold, company_id, reason, delay.count()).only().time("held_until");
+}
+
+void set_next_send_at(db::Connection& conn, const Uuid& company_id, Timestamp at) {
+    conn.none(k_next_send, company_id, at);
+}
+
+Timestamp database_clock(db::Connection& conn) {
+    return conn.one(k_now).only().time("now");
 }
 
 } // namespace eq::throttle

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <thread>
 
 #include "crypto/fernet.hpp"
 #include "queue/queue_repository.hpp"
@@ -64,6 +65,18 @@ ProcessResult ProcessFixture::process(const std::vector<std::string>& args) cons
     std::vector<std::string> all{"--config", config_path()};
     all.insert(all.end(), args.begin(), args.end());
     return run_program("queue-process", all, db, env());
+}
+
+std::vector<ProcessResult> ProcessFixture::process_concurrently(int runs) const {
+    std::vector<ProcessResult> results(static_cast<std::size_t>(runs));
+    std::vector<std::thread> threads;
+    for (auto& r : results) {
+        threads.emplace_back([&r, this] { r = process(); });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    return results;
 }
 
 std::string header_of(const std::string& content, const std::string& name) {

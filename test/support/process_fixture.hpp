@@ -41,6 +41,8 @@ public:
     std::string config_path() const;
     std::map<std::string, std::string> env() const;
     ProcessResult process(const std::vector<std::string>& args = {}) const;
+    // `runs` invocations started at once (overlapping cron runs), each awaited.
+    std::vector<ProcessResult> process_concurrently(int runs) const;
 
     std::int64_t count(const std::string& sql) const { return db.count(sql); }
 

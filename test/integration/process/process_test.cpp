@@ -323,15 +323,7 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
     }
     f.set("processing", "batch_cap", "7");
     for (int round = 0; round < 4; ++round) {
-        std::vector<ProcessResult> results(6);
-        std::vector<std::thread> threads;
-        for (auto& r : results) {
-            threads.emplace_back([&r, &f] { r = f.process(); });
-        }
-        for (auto& t : threads) {
-            t.join();
-        }
-        for (const auto& r : results) {
+        for (const auto& r : f.process_concurrently(6)) {
             INFO(r.err);
             CHECK(r.exit_code == 0);
         }

@@ -123,7 +123,11 @@ TEST_CASE("processing durations need a unit and must be positive", "[config]") {
     CHECK(error_of("processing:\n  lease: 0s\n") ==
           "78|test.yaml:2: processing.lease: 0s is out of range [1s, 28d]|");
     CHECK(error_of("processing:\n  concurrency: 0\n")
-              .starts_with("78|test.yaml:2: processing.concurrency: 0 is out of range"));
+              .starts_with("78|test.yaml:2: processing.concurrency: 0 is out of range"));    CHECK(config::parse("processing:\n  run_length: 90s\n", "x").processing.run_length ==
+          std::chrono::seconds(90));
+    CHECK(config::defaults().processing.run_length == std::chrono::minutes(4));
+    CHECK(error_of("processing:\n  run_length: 0s\n") ==
+          "78|test.yaml:2: processing.run_length: 0s is out of range [1s, 28d]|");
 }
 
 TEST_CASE("the lease must outlast the longest send", "[config]") {
@@ -246,6 +250,7 @@ TEST_CASE("the example configuration files parse and show the defaults", "[confi
     CHECK(full.processing.concurrency == def.processing.concurrency);
     CHECK(full.processing.db_connections == def.processing.db_connections);
     CHECK(full.processing.lease == def.processing.lease);
+    CHECK(full.processing.run_length == def.processing.run_length);
     CHECK(full.processing.resend_unknown == def.processing.resend_unknown);
     CHECK(full.processing.max_retry_delay == def.processing.max_retry_delay);
     CHECK(full.processing.hold_delay == def.processing.hold_delay);
