@@ -37,6 +37,15 @@ constexpr db::Statement k_ahead{
     "   AND COALESCE(r.control, 'active') = 'active'"
     "   AND (e.priority > $2 OR (e.priority = $2 AND (e.created_at, e.id) < ($3, $4)))"};
 
+// The row's own sending window: in its lead's zone when the lead has a known one.
+constexpr db::Statement k_window{
+    "explain_row_window",
+    "SELECT z.zone, now() AS now, email_queue_window_opens(now(), z.zone, s.days,"
+    "   s.window_start, s.window_end, s.company_id) AS opens"
+    " FROM email_queue q JOIN email_queue_schedules s ON s.company_id = q.company_id"
+    " CROSS JOIN LATERAL (SELECT email_queue_send_zone(q.lead_id, s.timezone) AS zone) z"
+    " WHERE q.id = $1 AND s.timezone IS NOT NULL"};
+
 struct ExplainOptions {
     std::string row;
 };
@@ -71,6 +80,17 @@ int explain(const Context& context, const ExplainOptions& o) {
     const auto& company = snap.companies.front();
     f.company = company.send;
     f.hold_reason = company.hold_reason;
+    f.company.window_opens.reset();
+    f.company.window_never_opens = false;
+    if (const auto w = conn.maybe_one(k_window, id); !w.empty()) {
+        const auto wrow = w.only();
+        const auto opens = wrow.opt_time("opens");
+        f.window_zone = wrow.text("zone");
+        f.company.window_never_opens = !opens;
+        if (opens && *opens > wrow.time("now")) {
+            f.company.window_opens = opens;
+        }
+    }
     if (f.item.status == queue::QueueStatus::pending) {
         f.rows_ahead =
             conn.one(k_ahead, f.item.company_id, f.item.priority, f.item.created_at, f.item.id)

@@ -1,10 +1,13 @@
 #include "admin/snapshot.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 
 #include "admin/args.hpp"
 #include "db/connection.hpp"
+#include "policy/ramp_up.hpp"
 
 namespace eq::admin {
 
@@ -13,10 +16,16 @@ namespace {
 constexpr db::Statement k_companies{
     "status_companies",
     "SELECT c.id, c.id AS company_id, c.name, t.max_emails_per_hour, t.max_emails_per_day, t.enabled, t.created_at,"
-    " t.updated_at, h.held_until, h.hold_reason, h.held_since, h.last_sent_at"
+    " t.updated_at, h.held_until, h.hold_reason, h.held_since, h.last_sent_at, h.next_send_at,"
+    " s.timezone IS NOT NULL AS has_window, s.timezone,"
+    " CASE WHEN s.timezone IS NOT NULL THEN email_queue_window_opens(now(), s.timezone, s.days,"
+    "   s.window_start, s.window_end, c.id) END AS window_opens,"
+    " s.ramp_start, COALESCE(s.ramp_step, 0) AS ramp_step,"
+    " to_char(s.ramp_started_on, 'YYYY-MM-DD') AS ramp_started_on"
     " FROM companies c"
     " LEFT JOIN email_throttle_settings t ON t.company_id = c.id"
     " LEFT JOIN email_queue_companies h ON h.company_id = c.id"
+    " LEFT JOIN email_queue_schedules s ON s.company_id = c.id"
     " WHERE ($1::uuid IS NULL AND (t.company_id IS NOT NULL OR h.company_id IS NOT NULL"
     "   OR EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.id)))"
     "   OR c.id = $1"
@@ -73,6 +82,15 @@ constexpr db::Statement k_sends{
     "     AND p.status = 'pending')"
     " ORDER BY q.company_id, q.processed_at"};
 
+constexpr db::Statement k_auto_paused{
+    "status_auto_paused_runs",
+    "SELECT ca.company_id, r.campaign_run_id, r.control_reason FROM email_queue_runs r"
+    " JOIN campaign_runs cr ON cr.id = r.campaign_run_id"
+    " JOIN campaigns ca ON ca.id = cr.campaign_id"
+    " WHERE r.control = 'paused' AND r.auto_paused_at IS NOT NULL"
+    "   AND ($1::uuid IS NULL OR ca.company_id = $1)"
+    " ORDER BY r.auto_paused_at"};
+
 constexpr db::Statement k_last_run{
     "status_last_run",
     "SELECT id, started_at, finished_at, companies_visited, sent, failed, skipped, held, retried,"
@@ -117,6 +135,19 @@ QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& com
         c.hold_reason = row.opt_text("hold_reason");
         c.held_since = row.opt_time("held_since");
         c.last_sent_at = row.opt_time("last_sent_at");
+        c.timezone = row.opt_text("timezone");
+        const auto opens = row.opt_time("window_opens");
+        c.send.window_never_opens = row.boolean("has_window") && !opens;
+        c.send.window_opens = opens;
+        c.send.paced_until = row.opt_time("next_send_at");
+        const auto ramp_start = row.opt_integer("ramp_start");
+        const auto ramp_started_on = row.opt_text("ramp_started_on");
+        c.daily_limit_now = policy::ramped_daily_limit(
+            c.settings.max_emails_per_day,
+            ramp_start ? std::optional<int>(static_cast<int>(*ramp_start)) : std::nullopt,
+            static_cast<int>(row.integer("ramp_step")),
+            ramp_started_on ? std::optional<std::string_view>(*ramp_started_on) : std::nullopt,
+            snap.now);
         index[c.id] = snap.companies.size();
         snap.companies.push_back(std::move(c));
     }
@@ -152,11 +183,17 @@ QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& com
             c->send.recent_sends.push_back(row.time("processed_at"));
         }
     }
+    for (const auto row : conn.rows(k_auto_paused, company)) {
+        if (auto* c = find(row)) {
+            c->auto_paused_runs.push_back(
+                {row.uuid("campaign_run_id"), row.opt_text("control_reason").value_or("")});
+        }
+    }
     tx.commit();
     for (auto& c : snap.companies) {
         c.send.enabled = c.settings.enabled;
         c.send.per_hour = c.settings.max_emails_per_hour;
-        c.send.per_day = c.settings.max_emails_per_day;
+        c.send.per_day = c.daily_limit_now;
         c.send.in_flight = c.processing;
         c.send.held_until = c.held_until;
         c.send.earliest_due = c.oldest_due ? c.oldest_due : c.next_scheduled;
@@ -207,6 +244,9 @@ policy::HealthFacts health_facts(const QueueSnapshot& snap, const std::optional<
     f.sent_last_hour = snap.totals.sent_last_hour;
     f.failed_last_hour = snap.totals.failed_last_hour;
     for (const auto& c : snap.companies) {
+        for (const auto& run : c.auto_paused_runs) {
+            f.auto_paused_runs.push_back(fmt::format("{} run {}", c.name, run.run_id.str()));
+        }
         if (c.account_held(snap.now)) {
             f.held_companies.push_back(c.name);
         }

@@ -43,6 +43,13 @@ struct CompanyStatus {
     std::optional<std::string> hold_reason;
     std::optional<Timestamp> held_since;
     std::optional<Timestamp> last_sent_at;
+    std::optional<std::string> timezone; // of the sending window, when it has one
+    int daily_limit_now = 0;             // max_emails_per_day, or less while ramping up
+    struct AutoPausedRun {
+        Uuid run_id;
+        std::string reason;
+    };
+    std::vector<AutoPausedRun> auto_paused_runs; // paused by queue-process on failures
     policy::SendState send;
     policy::NextSend next;
     std::optional<Timestamp> sendable_since;
@@ -66,7 +73,8 @@ struct QueueSnapshot {
 
 // Reads the queue in one read-only, repeatable-read transaction: every company that has
 // queue rows, throttle settings or a hold (or only `company` when given; it must exist),
-// ordered by name. Computes next and sendable_since with the send-window policy.
+// ordered by name. Computes next and sendable_since with the send-window policy; the
+// sending window is judged in the company's zone (a lead's own zone may differ).
 QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& company);
 
 // The newest finished queue-process invocation that was not a dry run.

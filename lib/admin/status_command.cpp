@@ -39,6 +39,20 @@ Json hold_json(const CompanyStatus& c, Timestamp now) {
     if (c.held > 0) {
         holds.push(Json(Json::Object{{"kind", "unknown_outcome"}, {"rows", c.held}}));
     }
+    if (c.send.window_never_opens || (c.send.window_opens && *c.send.window_opens > now)) {
+        holds.push(Json(Json::Object{{"kind", "outside_window"},
+                                     {"timezone", Json(c.timezone)},
+                                     {"until", time_json(c.send.window_opens)}}));
+    }
+    if (c.send.paced_until && *c.send.paced_until > now) {
+        holds.push(
+            Json(Json::Object{{"kind", "pacing"}, {"until", time_json(c.send.paced_until)}}));
+    }
+    for (const auto& run : c.auto_paused_runs) {
+        holds.push(Json(Json::Object{{"kind", "auto_paused"},
+                                     {"campaign_run_id", run.run_id.str()},
+                                     {"message", run.reason}}));
+    }
     return holds;
 }
 
@@ -56,6 +70,7 @@ Json company_json(const CompanyStatus& c, Timestamp now) {
         {"enabled", c.settings.enabled},
         {"max_emails_per_hour", c.settings.max_emails_per_hour},
         {"max_emails_per_day", c.settings.max_emails_per_day},
+        {"daily_limit_now", c.daily_limit_now},
         {"limits_are_default", c.settings.is_default()},
         {"due_now", c.due_now},
         {"scheduled_later", c.scheduled_later},
@@ -116,7 +131,7 @@ void print_company(const CompanyStatus& c, Timestamp now) {
                              c.scheduled_later + c.backing_off, c.processing, c.held, c.failed,
                              c.skipped)
               << "  " << usage_cell(c.sent_last_hour, c.settings.max_emails_per_hour, 9) << "  "
-              << usage_cell(c.sent_last_day, c.settings.max_emails_per_day, 11) << '\n';
+              << usage_cell(c.sent_last_day, c.daily_limit_now, 11) << '\n';
     std::string line = c.id.str() + ": " + next_text(c, now);
     if (c.oldest_due) {
         line += fmt::format("; oldest due {} ago", age(*c.oldest_due, now));
@@ -155,6 +170,25 @@ void print_company(const CompanyStatus& c, Timestamp now) {
     if (c.held > 0) {
         note(fmt::format("unknown outcome: {} rows ('mark-sent ROW...' or 'retry --status held')",
                          c.held),
+             Colour::red);
+    }
+    if (c.send.window_never_opens) {
+        note("outside the sending window: it never opens (no day chosen, or every day a "
+             "holiday)",
+             Colour::yellow);
+    } else if (c.send.window_opens && *c.send.window_opens > now) {
+        note(fmt::format("outside the sending window ({}): it opens {} ({})",
+                         c.timezone.value_or("?"), relative(*c.send.window_opens, now),
+                         short_time(*c.send.window_opens)),
+             Colour::yellow);
+    }
+    if (c.daily_limit_now < c.settings.max_emails_per_day) {
+        note(fmt::format("ramping up: {} a day today, growing to {}", c.daily_limit_now,
+                         c.settings.max_emails_per_day),
+             Colour::yellow);
+    }
+    for (const auto& run : c.auto_paused_runs) {
+        note(fmt::format("run {} {} ('run resume' to go on)", run.run_id.str(), run.reason),
              Colour::red);
     }
 }

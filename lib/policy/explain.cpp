@@ -150,6 +150,24 @@ void pending(const RowFacts& f, Timestamp now, std::vector<Reason>& out) {
             }
         }
     }
+    if (c.enabled && c.window_never_opens) {
+        out.push_back({"outside_window",
+                       "the company's sending window never opens (no day chosen, or every "
+                       "day a holiday): 'queue-admin throttle set COMPANY --days ...'",
+                       std::nullopt});
+    } else if (c.enabled && c.window_opens && *c.window_opens > now) {
+        out.push_back({"outside_window",
+                       fmt::format("outside the sending window{}: it opens at {} (in {})",
+                                   f.window_zone ? " (" + *f.window_zone + ")" : std::string(),
+                                   at(*c.window_opens), in(*c.window_opens, now)),
+                       c.window_opens});
+    }
+    if (c.enabled && c.paced_until && *c.paced_until > now) {
+        out.push_back({"pacing",
+                       fmt::format("pacing: the company's next send is due at {} (in {})",
+                                   at(*c.paced_until), in(*c.paced_until, now)),
+                       c.paced_until});
+    }
     if (f.suppressed) {
         out.push_back({"suppressed",
                        "the address is on the do-not-email list" + reason_of(f.suppression_reason) +

@@ -24,8 +24,11 @@ struct RowFacts {
     bool suppressed = false;
     bool lead_has_email = true;
     bool lead_deleted = false;
-    SendState company;           // earliest_due is ignored: the row's own time counts
-    std::int64_t rows_ahead = 0; // due rows of the company before this one in send order
+    // earliest_due is ignored: the row's own time counts; the window is the row's own
+    // (in its lead's zone when it has one).
+    SendState company;
+    std::optional<std::string> window_zone; // the zone the row's window applies in
+    std::int64_t rows_ahead = 0;            // due rows of the company before this one in send order
 };
 
 // One reason; `until` when it ends by itself at a known time.
@@ -38,8 +41,8 @@ struct Reason {
 // Why the row has not been sent (or what became of it), every reason that applies,
 // the blocking ones first. Codes: sent, failed, skipped, cancelled, unknown_outcome,
 // processing, stuck, run_cancelled, run_paused, throttle_disabled, company_held,
-// scheduled, backoff, hourly_limit, daily_limit, limit_zero, suppressed, no_address,
-// lead_deleted, due.
+// scheduled, backoff, hourly_limit, daily_limit, limit_zero, outside_window, pacing,
+// suppressed, no_address, lead_deleted, due.
 std::vector<Reason> explain_row(const RowFacts& facts, Timestamp now);
 
 } // namespace eq::policy

@@ -83,6 +83,14 @@ HealthCheck stuck(const HealthFacts& f) {
     return c;
 }
 
+// "a, b, c, ..." for a list that may be long.
+std::string first_names(const std::vector<std::string>& all) {
+    const std::vector<std::string> names(
+        all.begin(),
+        all.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(3, all.size())));
+    return join(names, ", ") + (all.size() > 3 ? ", ..." : "");
+}
+
 HealthCheck holds(const HealthFacts& f) {
     HealthCheck c{"holds"};
     c.value = static_cast<double>(f.held_companies.size());
@@ -92,13 +100,25 @@ HealthCheck holds(const HealthFacts& f) {
         return c;
     }
     c.state = HealthState::warning;
-    std::vector<std::string> names(
-        f.held_companies.begin(),
-        f.held_companies.begin() +
-            static_cast<std::ptrdiff_t>(std::min<std::size_t>(3, f.held_companies.size())));
-    c.message = fmt::format("{} compan{} held after an account error ({}{})",
-                            f.held_companies.size(), f.held_companies.size() == 1 ? "y" : "ies",
-                            join(names, ", "), f.held_companies.size() > 3 ? ", ..." : "");
+    c.message =
+        fmt::format("{} compan{} held after an account error ({})", f.held_companies.size(),
+                    f.held_companies.size() == 1 ? "y" : "ies", first_names(f.held_companies));
+    return c;
+}
+
+HealthCheck auto_paused(const HealthFacts& f) {
+    HealthCheck c{"auto_paused"};
+    c.value = static_cast<double>(f.auto_paused_runs.size());
+    c.warn = 0;
+    if (f.auto_paused_runs.empty()) {
+        c.message = "no run auto-paused";
+        return c;
+    }
+    c.state = HealthState::warning;
+    c.message = fmt::format("{} run{} auto-paused on failures ({}): 'queue-admin run resume' "
+                            "once the cause is fixed",
+                            f.auto_paused_runs.size(), f.auto_paused_runs.size() == 1 ? "" : "s",
+                            first_names(f.auto_paused_runs));
     return c;
 }
 
@@ -159,8 +179,8 @@ std::string_view to_string(HealthState s) {
 
 HealthReport evaluate_health(const HealthFacts& f, const HealthThresholds& t) {
     HealthReport r;
-    r.checks = {processor(f, t), backlog(f, t),      stuck(f),
-                holds(f),        unknown_outcome(f), failure_rate(f, t)};
+    r.checks = {processor(f, t),    backlog(f, t),      stuck(f),      holds(f),
+                unknown_outcome(f), failure_rate(f, t), auto_paused(f)};
     std::vector<const HealthCheck*> bad;
     for (const auto& c : r.checks) {
         r.state = std::max(r.state, c.state);

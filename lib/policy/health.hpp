@@ -39,10 +39,13 @@ struct HealthFacts {
     std::int64_t held_rows = 0;              // SMTP outcome unknown: an operator decides
     std::int64_t sent_last_hour = 0;
     std::int64_t failed_last_hour = 0;
+    // Runs queue-process paused on their failure rate ("<company> run <id>").
+    std::vector<std::string> auto_paused_runs;
 };
 
 struct HealthCheck {
-    std::string name; // processor, backlog, stuck, holds, unknown_outcome, failure_rate
+    // processor, backlog, stuck, holds, unknown_outcome, failure_rate, auto_paused
+    std::string name;
     HealthState state = HealthState::ok;
     std::string message;
     std::optional<double> value; // seconds, rows or a rate, for performance data

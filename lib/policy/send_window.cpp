@@ -43,6 +43,8 @@ Bound latest_bound(const SendState& s, Timestamp start, std::string_view start_r
     later(s.held_until, "company held");
     later(window_full_until(sends, s.per_hour, k_hour), "hourly limit");
     later(window_full_until(sends, s.per_day, k_day), "daily limit");
+    later(s.window_opens, "sending window");
+    later(s.paced_until, "pacing");
     return b;
 }
 
@@ -77,6 +79,9 @@ NextSend next_send(const SendState& s, Timestamp now) {
     }
     if (s.per_day <= 0) {
         return {std::nullopt, "daily limit is 0"};
+    }
+    if (s.window_never_opens) {
+        return {std::nullopt, "window never opens"};
     }
     const bool scheduled = *s.earliest_due > now;
     const auto b = latest_bound(s, scheduled ? *s.earliest_due : now,

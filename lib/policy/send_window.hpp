@@ -31,6 +31,13 @@ struct SendState {
     // The earliest scheduled_for of the rows the company could send (pending, in runs
     // neither paused nor cancelled); nothing when there are none.
     std::optional<Timestamp> earliest_due;
+    // The sending window (lib/throttle/sending_schedule.hpp), judged in the company's
+    // zone: when it next opens if it is closed now; window_never_opens when no day is
+    // left to send on.
+    std::optional<Timestamp> window_opens;
+    bool window_never_opens = false;
+    // Pacing: the company's next send may not start before this.
+    std::optional<Timestamp> paced_until;
 };
 
 struct NextSend {
@@ -38,14 +45,15 @@ struct NextSend {
     // disabled, a limit of 0).
     std::optional<Timestamp> at;
     // What decides it: "due now", "scheduled", "company held", "hourly limit",
-    // "daily limit", "nothing queued", "throttle disabled", "hourly limit is 0",
-    // "daily limit is 0".
+    // "daily limit", "sending window", "pacing", "nothing queued", "throttle disabled",
+    // "hourly limit is 0", "daily limit is 0", "window never opens".
     std::string_view reason;
 };
 
 // The earliest time at which queue-process may send the company's next email: the
-// latest of now, the earliest due row, the end of an account hold and the times the
-// hourly and daily windows have room again. (The next cron run after that sends it.)
+// latest of now, the earliest due row, the end of an account hold, the times the
+// hourly and daily windows have room again, the opening of the sending window and the
+// end of the pacing gap. (The next cron run after that sends it.)
 NextSend next_send(const SendState& state, Timestamp now);
 
 // Since when the company could have sent its oldest due row (it had a due row, no hold

@@ -45,6 +45,7 @@ TEST_CASE("status counts each state of a company's queue", "[admin][status]") {
                                               "enabled",
                                               "max_emails_per_hour",
                                               "max_emails_per_day",
+                                              "daily_limit_now",
                                               "limits_are_default",
                                               "due_now",
                                               "scheduled_later",

@@ -10,7 +10,8 @@ TEST_CASE("throttle show gives the defaults for a company without settings", "[a
     const auto j = f.json({"throttle", "show", f.company.str()});
     CHECK(keys(j) == std::vector<std::string>{"company_id", "company_name", "max_emails_per_hour",
                                               "max_emails_per_day", "enabled", "is_default",
-                                              "created_at", "updated_at", "usage", "warnings"});
+                                              "created_at", "updated_at", "schedule", "usage",
+                                              "warnings"});
     CHECK(j.find("max_emails_per_hour")->as_int() == 50);
     CHECK(j.find("max_emails_per_day")->as_int() == 500);
     CHECK(j.find("is_default")->as_bool());

@@ -80,3 +80,25 @@ TEST_CASE("sendable_since measures waiting with budget only", "[send_window]") {
     s.held_until = ago(minutes(5));
     CHECK(sendable_since(s, k_now) == ago(minutes(5)));
 }
+
+TEST_CASE("a closed sending window and the pacing gap delay the next send", "[send_window]") {
+    auto s = state(50, 500);
+    s.window_opens = k_now + hours(3);
+    auto next = next_send(s, k_now);
+    CHECK(next.at == k_now + hours(3));
+    CHECK(next.reason == "sending window");
+    s.paced_until = k_now + hours(4);
+    next = next_send(s, k_now);
+    CHECK(next.at == k_now + hours(4));
+    CHECK(next.reason == "pacing");
+    // A pacing slot already passed holds nothing back.
+    s = state(50, 500);
+    s.paced_until = ago(minutes(1));
+    CHECK(next_send(s, k_now).reason == "due now");
+    // A window with no day left never opens: no send is coming.
+    s.window_never_opens = true;
+    next = next_send(s, k_now);
+    CHECK_FALSE(next.at.has_value());
+    CHECK(next.reason == "window never opens");
+    CHECK_FALSE(sendable_since(s, k_now).has_value());
+}
