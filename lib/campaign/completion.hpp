@@ -13,4 +13,10 @@ namespace eq::campaign {
 // not keep a run open. Returns the runs completed now.
 std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector<Uuid>& run_ids);
 
+// The same for every 'running' run that has queue rows: the runs an invocation killed
+// before it could complete them (its last rows recovered as held by a later run, or it
+// died between its last outcome and the completion). queue-process runs it once per
+// invocation, after recovering expired leases.
+std::vector<Uuid> complete_all_finished_runs(db::Connection& conn);
+
 } // namespace eq::campaign

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "campaign/completion.hpp"
 #include "cli/signals.hpp"
 #include "crypto/fernet.hpp"
 #include "db/connection.hpp"
@@ -150,6 +151,7 @@ void process_companies(db::Connection& conn, const config::Config& config,
         const auto recovered = queue::recover_expired(conn, config.processing.resend_unknown);
         summary.recovered = recovered.to_pending + recovered.to_held + recovered.resent;
         summary.held += recovered.to_held;
+        campaign::complete_all_finished_runs(conn);
     }
 
     const auto companies = due_companies(conn, options);

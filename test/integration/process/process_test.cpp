@@ -306,6 +306,41 @@ TEST_CASE("rows left by a crashed run are recovered, and a started one is held",
     CHECK(sink.messages().size() == 2);
 }
 
+TEST_CASE("runs a killed invocation left open are completed by the next one", "[process]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    // Killed while sending its last row: the row is held by the next run's recovery, and
+    // the company has nothing pending for the next run to visit.
+    const auto held = f.queue_run(company, 2);
+    f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() WHERE campaign_run_id "
+              "= " + id_literal(held) + " AND id = (SELECT min(id::text)::uuid FROM email_queue "
+              "WHERE campaign_run_id = " + id_literal(held) + ")");
+    f.db.exec("UPDATE email_queue SET status = 'processing', claimed_by = 'dead:1:x', "
+              "lease_until = now() - interval '1 minute', send_started_at = now() - interval "
+              "'11 minutes', message_id = '<last@acme.example>' WHERE status = 'pending'");
+    // Killed after its last outcome, before completing its run.
+    const auto sent = f.queue_run(company, 2);
+    f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() WHERE "
+              "campaign_run_id = " + id_literal(sent));
+    // A running run with no rows yet (its fan-out has not happened) stays running.
+    const auto empty = insert_run(f.conn, insert_campaign(f.conn, company), "running");
+
+    const auto s = summary_of(f.process({"--json"}));
+    CHECK(s.find("recovered")->as_int() == 1);
+    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE message_id = '<last@acme.example>'") ==
+          "held");
+    CHECK(f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(held)) ==
+          "completed");
+    CHECK(f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(sent)) ==
+          "completed");
+    CHECK(f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(empty)) ==
+          "running");
+    CHECK(f.count("SELECT count(*) FROM email_queue_runs WHERE completed_at IS NOT NULL") == 2);
+    CHECK(sink.messages().empty());
+}
+
 TEST_CASE("overlapping runs deliver every row exactly once within every limit", "[process]") {
     SmtpSink sink;
     ProcessFixture f;
