@@ -24,6 +24,7 @@
 #include "policy/pacing.hpp"
 #include "policy/ramp_up.hpp"
 #include "policy/retry.hpp"
+#include "process/fault_point.hpp"
 #include "queue/claimed_row.hpp"
 #include "queue/lease.hpp"
 #include "queue/outcome.hpp"
@@ -87,6 +88,7 @@ public:
         if (m_result.company_held || ids.empty()) {
             return m_result;
         }
+        fault_point("claimed");
         auto account = with_db([&](db::Connection& c) {
             return campaign::find_company_account(c, m_company);
         });
@@ -270,6 +272,7 @@ private:
         if (!wait_for_slot()) {
             return Next::stop;
         }
+        fault_point("composed");
         // The previous row's outcome travels in the same round trip as this mark.
         const auto stored = queue::started(flush({queue::start_send_call(
             item.id, m_ctx.worker, message_id, m_config.processing.lease)})[0]);
@@ -282,7 +285,9 @@ private:
                 return fail(item, bytes.error());
             }
         }
+        fault_point("send-started");
         const auto outcome = session->send(m_account.account_email, to, *bytes);
+        fault_point("answered");
         const auto verdict = policy::classify(outcome);
         switch (verdict.verdict) {
         case policy::Verdict::sent:
@@ -433,6 +438,9 @@ private:
             all.push_back(std::move(c));
         }
         auto results = with_db([&](db::Connection& c) { return c.pipeline(all); });
+        if (!m_deferred.empty()) {
+            fault_point("recorded");
+        }
         for (std::size_t i = 0; i < m_deferred.size(); ++i) {
             if (queue::applied(results[i])) {
                 m_deferred[i].on_applied();
@@ -477,6 +485,7 @@ private:
     CompanyResult finish() {
         flush();
         if (!m_ctx.dry_run && !m_runs.empty()) {
+            fault_point("finishing");
             const std::vector<Uuid> runs(m_runs.begin(), m_runs.end());
             with_db([&](db::Connection& c) {
                 for (const auto& paused : campaign::auto_pause_failing_runs(c, m_company, runs)) {

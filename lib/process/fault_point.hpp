@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string_view>
+
+namespace eq::process {
+
+// Named points in the processing of a batch where a crash matters most, for the crash
+// suite (test/reliability/). In the shipped programs no hook is installed and a fault
+// point is one load of a null pointer: nothing is compiled in that could kill, stall or
+// change a run. Only the test build of queue-process (test/reliability/fault_main.cpp)
+// installs a hook, which raises SIGKILL on itself at the point it was told.
+//
+// The points, in the order one row meets them (docs/reliability.md says what a crash at
+// each leaves behind):
+//   "claimed"       the claim transaction committed: the batch's rows are processing
+//   "composed"      the row's message is built; its send is not marked started
+//   "send-started"  the durable send-started mark committed; nothing sent yet
+//   "answered"      the SMTP server answered; the outcome is not yet recorded
+//   "recorded"      the outcome is committed
+//   "finishing"     every row is done; the runs are about to be completed
+// "send-started" and "answered" are the ambiguous window: a crash there leaves the row
+// held for an operator (outcome unknown), never resent on its own.
+using FaultHook = void (*)(std::string_view point);
+
+// Installs the hook (nullptr removes it). Call before any processing starts: the hook
+// is read without synchronisation by the worker threads.
+void set_fault_hook(FaultHook hook);
+
+namespace detail {
+extern FaultHook g_fault_hook;
+}
+
+inline void fault_point(std::string_view point) {
+    if (detail::g_fault_hook != nullptr) {
+        detail::g_fault_hook(point);
+    }
+}
+
+} // namespace eq::process
