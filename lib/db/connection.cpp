@@ -77,7 +77,13 @@ Connection Connection::open(const std::string& conninfo, std::string_view applic
                       "PGDATABASE, PGUSER in the environment");
     }
     PQsetNoticeProcessor(conn, ignore_notice, nullptr);
-    c.run("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'",
+    // A commit must survive a crash of the server: queue-process marks a send as started
+    // before handing the message over, and a mark lost with synchronous_commit = off would
+    // let the row be sent again. 'local' waits for the local WAL flush only, so a server
+    // set to 'off' gets the least durability that holds; stronger settings are kept.
+    c.run("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; "
+          "SELECT set_config('synchronous_commit', 'local', false) "
+          "WHERE current_setting('synchronous_commit') = 'off'",
           "session_setup");
     return c;
 }

@@ -87,7 +87,8 @@ Call call(const Statement& s, Shape shape, const Args&... args) {
     return {&s, {to_param(args)...}, shape};
 }
 
-// Owns a PGconn. Move-only. Sessions run with TimeZone UTC and ISO dates.
+// Owns a PGconn. Move-only. Sessions run with TimeZone UTC and ISO dates, and never with
+// synchronous_commit = off (raised to 'local'): every commit is durable once it returns.
 // Queries (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared once per connection and
 // then executed by name, so the hot statements are planned once per session. (Behind a
 // pooler in transaction mode, such as PgBouncer before 1.21, use session mode.)

@@ -91,6 +91,15 @@ TEST_CASE("sessions use UTC, and timestamps read back exactly", "[db]") {
     CHECK(r.only().time("t") == t);
 }
 
+TEST_CASE("sessions never run with synchronous_commit off, and keep stronger settings",
+          "[db]") {
+    TestDatabase tdb;
+    tdb.exec("ALTER DATABASE " + tdb.name() + " SET synchronous_commit = off");
+    CHECK(tdb.scalar("SHOW synchronous_commit") == "local");
+    tdb.exec("ALTER DATABASE " + tdb.name() + " SET synchronous_commit = remote_apply");
+    CHECK(tdb.scalar("SHOW synchronous_commit") == "remote_apply");
+}
+
 TEST_CASE("an unreachable server is an 'unavailable' error without secrets", "[db]") {
     try {
         db::Connection::open("postgresql://queue:topsecret@127.0.0.1:1/nowhere", "test");
