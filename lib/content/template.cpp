@@ -199,7 +199,8 @@ Expected<Content> render_template(std::string_view text, const Records& records,
     Content out;
     if (auto f = walk(
             split->subject, split->subject_line, columns,
-            [&](std::string_view lit) { out.subject += lit; },
+            // A bare CR in the subject line's own text is a line break too.
+            [&](std::string_view lit) { out.subject += one_line(std::string(lit)); },
             [&](std::string_view table, std::string_view column) {
                 out.subject += one_line(lookup(records, table, column));
             })) {

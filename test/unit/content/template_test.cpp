@@ -61,6 +61,15 @@ TEST_CASE("values with line breaks stay on the subject line", "[template]") {
           "Hi Ann  Bcc: evil@x.example");
 }
 
+// Found by test/fuzz/template_fuzz.cpp: a bare CR inside the subject line was kept.
+TEST_CASE("a bare CR in the subject line's own text becomes a space", "[template][fuzz]") {
+    const auto c = render_template("Subject: Hello\rBcc: x@evil.example {{lead.name}}\n\n<p>x</p>",
+                                   ann());
+    REQUIRE(c.ok());
+    CHECK(c->subject == "Hello Bcc: x@evil.example Ann <Lee>");
+    CHECK(c->subject.find_first_of("\r\n") == std::string::npos);
+}
+
 TEST_CASE("bad templates are refused with the line and a suggestion", "[template]") {
     CHECK(error_of("Subject: Hi\n\n<p>{{lead.name}}</p>") == "valid");
     CHECK(error_of("Hello\n\n<p>x</p>") ==
