@@ -16,10 +16,12 @@ namespace eq::process {
 //   "composed"      the row's message is built; its send is not marked started
 //   "send-started"  the durable send-started mark committed; nothing sent yet
 //   "answered"      the SMTP server answered; the outcome is not yet recorded
-//   "recorded"      the outcome is committed
-//   "finishing"     every row is done; the runs are about to be completed
-// "send-started" and "answered" are the ambiguous window: a crash there leaves the row
-// held for an operator (outcome unknown), never resent on its own.
+//   "recorded"      outcomes are committed: a row's outcome goes with the next row's
+//                   send-started mark, the last one's at the end of the batch
+//   "finishing"     every outcome is committed; the runs are about to be completed
+// A row is in the ambiguous window from its send-started mark until its outcome is
+// committed: a crash there leaves it held for an operator (outcome unknown), never
+// resent on its own.
 using FaultHook = void (*)(std::string_view point);
 
 // Installs the hook (nullptr removes it). Call before any processing starts: the hook

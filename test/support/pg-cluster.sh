@@ -1,11 +1,15 @@
 #!/bin/bash
-# pg-cluster.sh start DIR BIN_DIR | stop DIR
+# pg-cluster.sh start DIR BIN_DIR | stop DIR | restart DIR | remove DIR
 #
 # A private, throwaway PostgreSQL for the tests: initdb into DIR/data, listen on a free
 # port of 127.0.0.1, trust authentication, fsync off. As root the server runs as the
 # unprivileged 'postgres' user (initdb refuses root). `start` also creates the template
 # database eq_template with every migration applied by BIN_DIR/queue-admin, and writes
 # DIR/env (PGHOST, PGPORT, PGUSER, PGDATABASE) for the tests to read.
+# `stop` stops the server at once (immediate shutdown, as in a crash); `restart` starts it
+# again on the same port (a running one is stopped immediately first); `remove` stops it
+# and deletes its data. The shared test cluster is only ever started and stopped: tests
+# that restart a server run a cluster of their own (test/support/private_cluster.hpp).
 set -eu
 
 cmd=${1:?usage: pg-cluster.sh start DIR BIN_DIR | stop DIR}
@@ -43,6 +47,21 @@ stop_cluster() {
 case $cmd in
 stop)
     stop_cluster
+    exit 0
+    ;;
+restart)
+    # pg_ctl restart reuses the options the server was started with (postmaster.opts),
+    # and starts a stopped server too.
+    as_server "$pgbin/pg_ctl" -D "$(real_data)" -l "$(real_data)/server.log" -m immediate \
+        -w -t 60 restart >/dev/null
+    exit 0
+    ;;
+remove)
+    stop_cluster
+    if [ -L "$data" ]; then
+        rm -rf "$(readlink "$data")"
+    fi
+    rm -rf "$data"
     exit 0
     ;;
 start) ;;

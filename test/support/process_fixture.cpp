@@ -10,61 +10,109 @@
 
 namespace eq::test {
 
-ProcessFixture::ProcessFixture() : conn(db.connect()) {}
+ProcessFixture::ProcessFixture(const PgServer& server)
+    : db(TestDatabase::Schema::migrated, server), worker(db), conn(db.connect()) {}
 
-void ProcessFixture::add_provider(const std::string& name, int port) { m_providers[name] = port; }
+void ProcessFixture::add_provider(const std::string& name, int port) {
+    add_provider(name, config::Provider{"127.0.0.1", port, config::Security::none, false, {}});
+}
+
+void ProcessFixture::add_provider(const std::string& name, const config::Provider& provider) {
+    m_providers[name] = provider;
+}
 
 void ProcessFixture::set(const std::string& section, const std::string& key,
                          const std::string& value) {
     m_sections[section][key] = value;
 }
 
+void ProcessFixture::set_lease(std::chrono::seconds lease) {
+    set("processing", "lease", fmt::format("{}s", lease.count()));
+    set("smtp", "message_timeout", fmt::format("{}s", lease.count() - 1));
+}
+
 Uuid ProcessFixture::company(const std::string& provider, const std::string& name,
                              const std::string& account_email) {
     const auto key = crypto::FernetKey::derive(k_encryption_key, k_encryption_salt);
-    return insert_company(conn, {.name = name,
-                                 .account_email = account_email,
-                                 .account_password = crypto::fernet_encrypt(*key, "app-password"),
-                                 .account_type = provider});
+    return insert_company(conn,
+                          {.name = name,
+                           .account_email = account_email,
+                           .account_password = crypto::fernet_encrypt(*key, k_account_password),
+                           .account_type = provider});
 }
 
 Uuid ProcessFixture::queue_run(const Uuid& company, int leads, const std::string& domain) {
     const auto campaign = insert_campaign(conn, company);
     const auto run = insert_run(conn, campaign, "running");
     for (int i = 0; i < leads; ++i) {
-        const auto lead = insert_lead(conn, company,
-                                      fmt::format("lead{}@{}", m_leads, domain),
+        const auto lead = insert_lead(conn, company, fmt::format("lead{}@{}", m_leads, domain),
                                       fmt::format("Lead {}", m_leads));
         ++m_leads;
-        queue::add_email_to_queue(conn, {.company_id = company, .campaign_id = campaign,
-                                         .campaign_run_id = run, .lead_id = lead});
+        queue::add_email_to_queue(conn, {.company_id = company,
+                                         .campaign_id = campaign,
+                                         .campaign_run_id = run,
+                                         .lead_id = lead});
     }
     return run;
 }
 
 std::string ProcessFixture::config_path() const {
     std::string text = "smtp:\n  providers:\n";
-    for (const auto& [name, port] : m_providers) {
-        text += fmt::format("    {}:\n      host: 127.0.0.1\n      port: {}\n      security: none\n",
-                            name, port);
+    for (const auto& [name, p] : m_providers) {
+        text += fmt::format("    {}:\n      host: {}\n      port: {}\n      security: {}\n"
+                            "      verify_peer: {}\n",
+                            name, p.host, p.port, config::to_string(p.security),
+                            p.verify_peer ? "true" : "false");
+        if (!p.ca_file.empty()) {
+            text += fmt::format("      ca_file: {}\n", p.ca_file);
+        }
+    }
+    // smtp.* keys (timeouts) go under the one smtp mapping above.
+    if (const auto smtp = m_sections.find("smtp"); smtp != m_sections.end()) {
+        for (const auto& [k, v] : smtp->second) {
+            text += fmt::format("  {}: {}\n", k, v);
+        }
     }
     for (const auto& [section, keys] : m_sections) {
+        if (section == "smtp") {
+            continue;
+        }
         text += section + ":\n";
         for (const auto& [k, v] : keys) {
             text += fmt::format("  {}: {}\n", k, v);
         }
     }
+    // Runs started at once from several threads each rewrite the file; TempDir::write
+    // renames a whole copy into place, so no run reads half of one.
     return dir.write("emailqueue.yaml", text, 0600);
 }
 
 std::map<std::string, std::string> ProcessFixture::env() const {
-    return {{"ENCRYPTION_KEY", k_encryption_key}, {"ENCRYPTION_SALT", k_encryption_salt}};
+    return {{"DATABASE_URL", worker.url()},
+            {"ENCRYPTION_KEY", k_encryption_key},
+            {"ENCRYPTION_SALT", k_encryption_salt}};
 }
 
 ProcessResult ProcessFixture::process(const std::vector<std::string>& args) const {
-    std::vector<std::string> all{"--config", config_path()};
-    all.insert(all.end(), args.begin(), args.end());
-    return run_program("queue-process", all, db, env());
+    return process_with("queue-process", args);
+}
+
+ProcessResult ProcessFixture::process_with(const std::string& program,
+                                           const std::vector<std::string>& args,
+                                           const std::map<std::string, std::string>& extra_env,
+                                           std::chrono::milliseconds timeout) const {
+    std::vector<std::string> argv{program_path(program), "--config", config_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    RunOptions options;
+    options.env = db.env();
+    for (const auto& [k, v] : env()) {
+        options.env[k] = v;
+    }
+    for (const auto& [k, v] : extra_env) {
+        options.env[k] = v;
+    }
+    options.timeout = timeout;
+    return run_process(argv, options);
 }
 
 std::vector<ProcessResult> ProcessFixture::process_concurrently(int runs) const {

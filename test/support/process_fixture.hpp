@@ -1,35 +1,48 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "db/connection.hpp"
 #include "support/programs.hpp"
 #include "support/seed_data.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
+#include "support/worker_role.hpp"
 #include "util/uuid.hpp"
 
 namespace eq::test {
 
 // A database, a configuration file and the secrets for running queue-process against
 // local SMTP servers. Companies send through providers named after them in the config.
+// queue-process runs as `worker`, a role with only the grants of
+// sql/roles/queue-process.sql; `conn` and `db` are the database's owner.
 class ProcessFixture {
 public:
     static constexpr const char* k_encryption_key = "test-encryption-key";
     static constexpr const char* k_encryption_salt = "test-salt";
+    static constexpr const char* k_account_password = "app-password";
 
-    ProcessFixture();
+    // On the shared private cluster, or on another one (private_cluster.hpp).
+    explicit ProcessFixture(const PgServer& server = pg_server());
 
     TestDatabase db;
+    WorkerRole worker;
     db::Connection conn;
     TempDir dir;
 
     // Adds a provider (plain SMTP on 127.0.0.1:port) to the config file.
     void add_provider(const std::string& name, int port);
+    // Adds a provider with its own security, verification and CA file.
+    void add_provider(const std::string& name, const config::Provider& provider);
     // Sets a processing.* (or any) key: the file is rewritten before each run.
     void set(const std::string& section, const std::string& key, const std::string& value);
+    // A short processing.lease, for tests that wait for killed runs' rows to be
+    // recovered; smtp.message_timeout becomes a second less (a lease must be longer).
+    void set_lease(std::chrono::seconds lease);
 
     // A company sending through `provider`, with a Fernet-encrypted password.
     Uuid company(const std::string& provider, const std::string& name = "Acme Ltd",
@@ -39,16 +52,22 @@ public:
     Uuid queue_run(const Uuid& company, int leads, const std::string& domain = "x.example");
 
     std::string config_path() const;
+    // DATABASE_URL (as the worker role), ENCRYPTION_KEY and ENCRYPTION_SALT.
     std::map<std::string, std::string> env() const;
     ProcessResult process(const std::vector<std::string>& args = {}) const;
     // `runs` invocations started at once (overlapping cron runs), each awaited.
     std::vector<ProcessResult> process_concurrently(int runs) const;
+    // The same with another build of queue-process (the crash suite's faulty one) and
+    // extra environment.
+    ProcessResult process_with(const std::string& program, const std::vector<std::string>& args,
+                               const std::map<std::string, std::string>& extra_env = {},
+                               std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
 
     std::int64_t count(const std::string& sql) const { return db.count(sql); }
 
 private:
     std::map<std::string, std::map<std::string, std::string>> m_sections;
-    std::map<std::string, int> m_providers;
+    std::map<std::string, config::Provider> m_providers;
     int m_leads = 0;
 };
 

@@ -122,10 +122,14 @@ std::vector<SmtpSink::Message> SmtpSink::messages() const {
             return std::nullopt; // smtp-sink removes the file of an aborted transaction
         }
     };
+    const auto settled =
+        std::filesystem::file_time_type::clock::now() - std::chrono::milliseconds(500);
     for (const auto& f : dump_files(m_dump_dir)) {
-        // A dump is complete when it ends with the empty line and stops growing.
+        // A dump is complete when it ends with the empty line and stops growing; one not
+        // written to for half a second has stopped.
         auto text = read(f.path);
-        for (int i = 0; i < 100 && text; ++i) {
+        const bool old = f.time < settled;
+        for (int i = 0; i < 100 && text && !(old && text->ends_with("\n\n")); ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             auto again = read(f.path);
             if (again == text && text->ends_with("\n\n")) {

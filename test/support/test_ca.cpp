@@ -29,17 +29,20 @@ TestCa::TestCa(const std::string& dir, const std::string& name)
              "keyUsage=critical,keyCertSign,cRLSign"});
 }
 
-TestCa::Issued TestCa::issue_server(const std::string& name) const {
+TestCa::Issued TestCa::issue_server(const std::string& name, const std::string& dns_name) const {
     const std::string base = m_dir + "/" + m_name + "-" + name;
     Issued out{base + ".pem", base + ".key"};
     const std::string csr = base + ".csr";
     const std::string ext = base + ".ext";
-    std::ofstream(ext) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                          "basicConstraints=CA:FALSE\n"
+    const auto alt_names =
+        dns_name.empty() ? std::string("IP:127.0.0.1,DNS:localhost") : "DNS:" + dns_name;
+    std::ofstream(ext) << "subjectAltName=" << alt_names << "\n"
+                       << "basicConstraints=CA:FALSE\n"
                           "keyUsage=critical,digitalSignature\n"
                           "extendedKeyUsage=serverAuth\n";
     openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", out.key_file, "-out", csr, "-subj", "/CN=localhost"});
+             "-keyout", out.key_file, "-out", csr, "-subj",
+             "/CN=" + (dns_name.empty() ? std::string("localhost") : dns_name)});
     openssl({"x509", "-req", "-in", csr, "-CA", m_cert, "-CAkey", m_key, "-CAcreateserial", "-out",
              out.cert_file, "-days", "2", "-extfile", ext});
     return out;

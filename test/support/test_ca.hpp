@@ -26,7 +26,9 @@ public:
         std::string key_file;  // PEM private key, unencrypted
     };
     // A server certificate signed by this CA; `name` keeps several apart in one folder.
-    Issued issue_server(const std::string& name = "server") const;
+    // With a dns_name the certificate is for that name only (not 127.0.0.1): a client
+    // reaching the server at 127.0.0.1 sees a certificate for the wrong host.
+    Issued issue_server(const std::string& name = "server", const std::string& dns_name = {}) const;
 
 private:
     std::string m_dir;

@@ -1,0 +1,158 @@
+// The overlap suite: eight queue-process invocations at once, round after round, over
+// 2,000 due rows of 20 companies with different limits. Every row must be delivered
+// exactly once (by Message-ID, from the server's side), no company may be over its hourly
+// or daily limit at any instant (watched while the runs send), and every run's counts
+// must add up to what it sent.
+
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "support/delivery_audit.hpp"
+#include "support/figures.hpp"
+#include "support/process_fixture.hpp"
+#include "support/smtp_sink.hpp"
+#include "util/json.hpp"
+
+using namespace eq;
+using namespace eq::test;
+using namespace std::chrono;
+
+namespace {
+
+struct Limits {
+    int hourly;
+    int daily;
+};
+
+// Rows over the limit of any company right now: in each window, rows sent or held (by
+// processed_at) plus rows in flight, against the company's limit.
+constexpr const char* k_over_limit_sql = R"(
+    SELECT count(*) FROM (
+      SELECT s.company_id,
+             count(*) FILTER (WHERE q.status = 'processing' OR (q.status IN ('sent', 'held')
+                              AND q.processed_at > now() - interval '1 hour')) AS hour,
+             count(*) FILTER (WHERE q.status = 'processing' OR (q.status IN ('sent', 'held')
+                              AND q.processed_at > now() - interval '24 hours')) AS day,
+             s.max_emails_per_hour, s.max_emails_per_day
+      FROM email_throttle_settings s JOIN email_queue q ON q.company_id = s.company_id
+      GROUP BY s.company_id, s.max_emails_per_hour, s.max_emails_per_day) c
+    WHERE c.hour > c.max_emails_per_hour OR c.day > c.max_emails_per_day)";
+
+} // namespace
+
+TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every limit",
+          "[overlap]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    f.set("processing", "batch_cap", "30");
+    constexpr int k_companies = 20;
+    constexpr int k_rows = 100;
+    constexpr int k_processes = 8;
+    constexpr int k_max_rounds = 10;
+    std::vector<Limits> limits;
+    for (int i = 0; i < k_companies; ++i) {
+        // Hourly limits from 20 to 115; every fourth company also stopped by a daily
+        // limit of 50 for most of a simulated day.
+        limits.push_back({20 + 5 * i, i % 4 == 0 ? 50 : 1000});
+        const auto c =
+            f.company("sink", fmt::format("Company {}", i), fmt::format("sender@c{}.example", i));
+        f.queue_run(c, k_rows, fmt::format("c{}.example", i));
+        f.db.exec(fmt::format("INSERT INTO email_throttle_settings (company_id, "
+                              "max_emails_per_hour, max_emails_per_day) VALUES ('{}', {}, {})",
+                              c.str(), limits.back().hourly, limits.back().daily));
+    }
+    constexpr std::int64_t k_total = k_companies * k_rows;
+
+    // A watcher checks every limit while the runs send.
+    std::atomic<bool> watching{true};
+    std::atomic<std::int64_t> checks{0}, violations{0};
+    std::thread watcher([&] {
+        auto conn = f.db.connect();
+        constexpr db::Statement k_over{"over_limit", k_over_limit_sql};
+        while (watching.load()) {
+            violations += conn.one(k_over).only().integer("count");
+            ++checks;
+            std::this_thread::sleep_for(milliseconds(10));
+        }
+    });
+
+    Figures figures("overlap");
+    std::int64_t runs = 0, reported_sent = 0;
+    int rounds = 0;
+    std::vector<std::int64_t> invocations;
+    for (; rounds < k_max_rounds; ++rounds) {
+        if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
+            break;
+        }
+        std::vector<ProcessResult> results(k_processes);
+        std::vector<std::thread> threads;
+        for (auto& r : results) {
+            threads.emplace_back([&r, &f] { r = f.process({"--json"}); });
+        }
+        for (auto& t : threads) {
+            t.join();
+        }
+        for (const auto& r : results) {
+            INFO(r.err);
+            REQUIRE(r.exit_code == 0);
+            const auto summary = Json::parse(r.out);
+            REQUIRE(summary.ok());
+            const auto id = summary->find("invocation")->as_int();
+            const auto sent = summary->find("sent")->as_int();
+            // The run's report, its invocation record and the rows it claimed agree.
+            CHECK(f.count(fmt::format("SELECT sent FROM email_queue_invocations WHERE id = {}",
+                                      id)) == sent);
+            CHECK(f.count(fmt::format(
+                      "SELECT count(*) FROM email_queue q, email_queue_invocations i WHERE "
+                      "i.id = {} AND q.status = 'sent' AND q.claimed_by LIKE i.host || ':' || "
+                      "i.pid || ':%'",
+                      id)) == sent);
+            CHECK(summary->find("failed")->as_int() + summary->find("held")->as_int() +
+                      summary->find("retried")->as_int() + summary->find("skipped")->as_int() ==
+                  0);
+            invocations.push_back(id);
+            reported_sent += sent;
+            ++runs;
+        }
+        CHECK(f.count(k_over_limit_sql) == 0);
+        // Time passes: an hour, and after every third round a whole day.
+        f.db.exec(fmt::format("UPDATE email_queue SET processed_at = processed_at - interval "
+                              "'{}' WHERE processed_at IS NOT NULL",
+                              rounds % 3 == 2 ? "24 hours 1 minute" : "1 hour 1 minute"));
+    }
+    watching = false;
+    watcher.join();
+
+    std::this_thread::sleep_for(milliseconds(600)); // the sink's last files settle
+    const auto audit = audit_delivery(f.db, sink.messages());
+    INFO(audit.describe());
+    CHECK(audit.rows == k_total);
+    CHECK(audit.count("sent") == k_total);
+    CHECK(audit.exactly_once());
+    CHECK(reported_sent == k_total);
+    CHECK(violations.load() == 0);
+    CHECK(checks.load() > 0);
+    // The runs did overlap: the most invocations running at one instant.
+    const auto overlapped =
+        f.count("SELECT max(n) FROM (SELECT (SELECT count(*) FROM email_queue_invocations o WHERE "
+                "o.started_at <= i.started_at AND o.finished_at > i.started_at) AS n FROM "
+                "email_queue_invocations i) x");
+    CHECK(overlapped >= 2);
+    CHECK(f.count("SELECT count(*) FROM campaign_runs WHERE status <> 'completed'") == 0);
+
+    figures.max("max_processes_overlapped", overlapped);
+    figures.add("processes_started", runs);
+    figures.add("rounds", rounds);
+    figures.add("rows", audit.rows);
+    figures.add("duplicates_found", audit.duplicates + audit.duplicate_recipients + audit.stray);
+    figures.add("rows_lost", k_total - audit.rows);
+    figures.add("limit_checks_while_sending", checks.load());
+    figures.add("limit_violations", violations.load());
+    figures.write();
+}
