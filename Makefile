@@ -13,13 +13,13 @@ DESTDIR    ?=
 BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
                  libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
 TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl chromium \
-                 ca-certificates tzdata util-linux
+                 ca-certificates tzdata util-linux clang libclang-rt-14-dev valgrind
 BENCH_PACKAGES = time bc
 
 ENSURE = sh test/support/ensure-packages.sh
 
-.PHONY: all build configure deps deps-test deps-bench test check asan demo bench bench-enqueue \
-        bench-process format clean distclean
+.PHONY: all build configure deps deps-test deps-bench test check reliability fuzz asan valgrind \
+        demo bench bench-enqueue bench-process format clean distclean
 
 all: build
 
@@ -48,6 +48,16 @@ test: deps-test
 	  bash $(CURDIR)/test/support/pg-cluster.sh stop test-pg >/dev/null 2>&1; exit $$rc
 
 check: test
+
+# The reliability suites alone (test/reliability/, also part of `make test`), then their
+# figures into the table of docs/reliability.md.
+reliability: deps-test
+	@$(MAKE) --no-print-directory build
+	@rm -rf $(BUILD)/reliability
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'reliability|security'; rc=$$?; \
+	  bash $(CURDIR)/test/support/pg-cluster.sh stop test-pg >/dev/null 2>&1; \
+	  [ $$rc -eq 0 ] && /usr/bin/python3 $(CURDIR)/test/support/reliability-report.py \
+	    $(CURDIR)/$(BUILD) $(CURDIR)/docs/reliability.md
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: deps-test
@@ -80,6 +90,20 @@ bench-enqueue: deps-bench
 bench-process: deps-bench
 	@$(MAKE) --no-print-directory build
 	bash bench/process.sh $(BUILD) $(BENCH_PROCESS_ARGS)
+
+# The unit tests under valgrind's memcheck (the integration tests run the programs as
+# child processes, which ASan covers: make asan).
+valgrind: deps-test
+	@$(MAKE) --no-print-directory configure BUILD=$(BUILD)-valgrind BUILD_TYPE=Debug
+	cmake --build $(BUILD)-valgrind -j $(JOBS) --target unit_tests
+	valgrind --tool=memcheck --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  --track-origins=yes --quiet $(BUILD)-valgrind/bin/unit_tests
+
+# The libFuzzer targets of test/fuzz/ (clang), FUZZ_SECONDS each; `make test` runs each
+# for a few seconds (ctest label fuzz).
+FUZZ_SECONDS ?= 60
+fuzz: deps-test
+	bash test/fuzz/fuzz.sh $(CURDIR)/$(BUILD)/fuzz $(FUZZ_SECONDS)
 
 format:
 	find apps lib test bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
