@@ -87,6 +87,29 @@ std::string command_path(const CLI::App& app) {
     return path;
 }
 
+// An option given an empty value ("--company ''", typically an unset shell variable) is
+// refused rather than read as "not given": `retry --run "$RUN"` must never widen to
+// every run because $RUN was empty.
+void refuse_empty_values(const CLI::App& app) {
+    for (const CLI::Option* option : app.get_options()) {
+        if (option->count() == 0 || option->get_expected_min() == 0) {
+            continue; // not given, or a flag
+        }
+        for (const auto& value : option->results()) {
+            if (value.empty()) {
+                const auto name = option->get_lnames().empty()
+                                      ? option->get_name(true)
+                                      : "--" + option->get_lnames().front();
+                throw Error(ExitCode::usage, fmt::format("{}: an empty value", name),
+                            fmt::format("run '{} --help' for usage", command_path(app)));
+            }
+        }
+    }
+    for (const CLI::App* sub : app.get_subcommands()) {
+        refuse_empty_values(*sub);
+    }
+}
+
 } // namespace
 
 std::optional<int> parse(CLI::App& app, int argc, char** argv) {
@@ -120,6 +143,7 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
         throw Error(ExitCode::usage, message,
                     fmt::format("run '{} --help' for usage", command_path(app)));
     }
+    refuse_empty_values(app);
     return std::nullopt;
 }
 
