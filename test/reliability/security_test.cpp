@@ -168,7 +168,7 @@ TEST_CASE("SQL metacharacters in the web application's data are sent as data", "
     const auto run = f.queue_run(company, 1, "lead.example");
     // The lead's name and the campaign's template carry the same characters.
     f.db.exec("UPDATE leads SET name = $n$" + nasty + "$n$");
-    f.db.exec("UPDATE campaigns SET email_template = $t$Subject: Hi " + nasty +
+    f.db.exec("UPDATE campaigns SET template = $t$Subject: Hi " + nasty +
               "\n\n<p>Dear {{lead.name}}, " + nasty + "</p>$t$");
     const auto r = f.process();
     INFO(r.err);
@@ -179,8 +179,8 @@ TEST_CASE("SQL metacharacters in the web application's data are sent as data", "
     CHECK(f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(run)) ==
           "completed");
     // The text reached the log the web application reads as it was.
-    CHECK(f.db.scalar("SELECT count(*) FROM email_log_details WHERE position($n$" + nasty +
-                      "$n$ IN body) > 0") == "1");
+    CHECK(f.count("SELECT count(*) FROM email_log_details WHERE email_subject = $n$Hi " + nasty +
+                  "$n$") == 1);
 }
 
 TEST_CASE("SQL metacharacters on every command line are refused or taken as data", "[security]") {
@@ -221,7 +221,7 @@ TEST_CASE("SQL metacharacters on every command line are refused or taken as data
         {{"suppress", "add", "o'brien@x.example", "--reason", inject}, {0}},
         {{"suppress", "list", "--company", inject}, {64}},
         {{"suppress", "remove", "o'brien@x.example"}, {0}},
-        {{"health", "--max-backlog-age", inject}, {64}},
+        {{"health", "--max-backlog-age", inject}, {3}},  // a Nagios check: UNKNOWN
     };
     Figures figures("security");
     for (const auto& call : calls) {

@@ -199,7 +199,7 @@ TEST_CASE("a connection the server dropped while idle is replaced within the run
     figures.write();
 }
 
-TEST_CASE("a company whose server refuses AUTH is held without spending retries; others send",
+TEST_CASE("a company whose server refuses AUTH is held without spending retries while others send",
           "[smtpfault]") {
     SmtpServerOptions refusing;
     refusing.auth = SmtpServerOptions::Credentials{"jack.doe@acme.example", "another password"};
