@@ -33,10 +33,18 @@ GRANT UPDATE (status, scheduled_for, processed_at, retry_count, error_message, m
 -- The email log the web application reads: one log and one detail per email sent.
 GRANT SELECT, INSERT ON email_logs, email_log_details TO emailqueue_worker;
 
--- emailqueue's own bookkeeping: company holds, run completion, invocations.
+-- Sending schedules (windows, pacing, ramp-up), holidays and the known time zones:
+-- read only (queue-admin throttle set writes them).
+GRANT SELECT ON email_queue_schedules, email_queue_holidays, email_queue_time_zones
+    TO emailqueue_worker;
+
+-- emailqueue's own bookkeeping: company holds and pacing, run completion and automatic
+-- pauses of failing runs, invocations.
 GRANT SELECT, INSERT, UPDATE ON email_queue_companies TO emailqueue_worker;
 GRANT SELECT ON email_queue_runs TO emailqueue_worker;
-GRANT INSERT (campaign_run_id, completed_at), UPDATE (completed_at)
+GRANT INSERT (campaign_run_id, completed_at, control, control_reason, control_changed_at,
+              auto_paused_at),
+      UPDATE (completed_at, control, control_reason, control_changed_at, auto_paused_at)
     ON email_queue_runs TO emailqueue_worker;
 GRANT SELECT, INSERT, UPDATE ON email_queue_invocations TO emailqueue_worker;
 GRANT USAGE ON SEQUENCE email_queue_invocations_id_seq TO emailqueue_worker;
