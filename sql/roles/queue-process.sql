@@ -17,6 +17,9 @@ GRANT USAGE ON SCHEMA public TO emailqueue_worker;
 -- The web application's rows: read only.
 GRANT SELECT ON companies, campaigns, leads, do_not_email, email_throttle_settings
     TO emailqueue_worker;
+-- ... except that a permanent failure about the address (5.1.x) suppresses it for the
+-- company: a new do_not_email row with reason 'bounce'.
+GRANT INSERT (email, reason, company_id) ON do_not_email TO emailqueue_worker;
 
 -- Campaign runs: progress (leads_processed) and completion (status) only.
 GRANT SELECT ON campaign_runs TO emailqueue_worker;
