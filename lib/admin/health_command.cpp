@@ -10,6 +10,7 @@
 #include "admin/snapshot.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "log/log.hpp"
 #include "policy/health.hpp"
 
 namespace eq::admin {
@@ -58,7 +59,7 @@ int health(const Context& context, const HealthOptions& o) {
         // Whatever keeps the check from judging is UNKNOWN, as Nagios expects.
         report.state = policy::HealthState::unknown;
         report.summary = e.what();
-        std::cerr << k_program << ": error: " << e.what() << '\n';
+        log::error(e.what(), {}, e.hint());
     }
     if (context.common.json) {
         cli::print_json(report_json(report));

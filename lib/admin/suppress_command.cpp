@@ -15,6 +15,7 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "log/log.hpp"
 #include "message/address.hpp"
 #include "suppression/suppression_file.hpp"
 #include "suppression/suppression_repository.hpp"
@@ -183,7 +184,7 @@ int import(const Context& context, const SuppressOptions& o) {
     tx.commit();
     const auto label = o.file == "-" ? std::string("<stdin>") : o.file;
     for (const auto& bad : parsed.invalid) {
-        std::cerr << fmt::format("{}:{}: {}\n", label, bad.line, bad.error);
+        log::warn(fmt::format("{}:{}: {}", label, bad.line, bad.error));
     }
     if (context.common.json) {
         Json invalid = Json::array();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "db/connection.hpp"
+#include "log/log.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/version.hpp"
@@ -27,6 +28,14 @@ void init_app(CLI::App& app, std::string_view program, CommonOptions& options) {
                    "/etc/emailqueue/emailqueue.yaml when present)")
         ->type_name("FILE");
     app.add_flag("--json", options.json, "Write the result as one JSON document to stdout");
+    app.add_option("--log-level", options.log_level,
+                   "Log error, warn (default: a successful run is silent), info or debug")
+        ->type_name("LEVEL")
+        ->check(CLI::IsMember({"error", "warn", "info", "debug"}));
+    app.add_option("--log-format", options.log_format,
+                   "Log lines as text (default), json (one object per line) or syslog")
+        ->type_name("FORMAT")
+        ->check(CLI::IsMember({"text", "json", "syslog"}));
     app.footer(fmt::format("Exit statuses are listed in {}(1).", program));
     app.get_formatter()->column_width(32);
 }
@@ -110,6 +119,28 @@ void refuse_empty_values(const CLI::App& app) {
     }
 }
 
+std::optional<bugsnag::Notifier>& notifier() {
+    static std::optional<bugsnag::Notifier> n;
+    return n;
+}
+
+// The error that ends the program: logged (and on stderr even when logging to syslog, so
+// cron mails it), and reported to Bugsnag when it is a failure of the system.
+void fatal(const std::exception& e, const std::string& message, const std::string& hint) {
+    std::fflush(stdout);
+    log::error(message, {}, hint);
+    const auto& settings = log::settings();
+    if (settings.format == log::Format::syslog) {
+        const auto text = log::format_text(settings.program, log::Level::error, message, hint);
+        std::fwrite(text.data(), 1, text.size(), stderr);
+    }
+    const auto* err = dynamic_cast<const Error*>(&e);
+    if (err == nullptr || reportable(err->code())) {
+        report({bugsnag::Event{
+            .error_class = bugsnag::error_class(e), .message = message, .unhandled = true}});
+    }
+}
+
 } // namespace
 
 std::optional<int> parse(CLI::App& app, int argc, char** argv) {
@@ -155,27 +186,82 @@ int run(std::string_view program, int argc, char** argv,
                      static_cast<int>(program.size()), program.data());
         return to_int(ExitCode::internal);
     }
+    log::configure(log::Settings{.program = std::string(program)});
     int status = 0;
     try {
         status = body(argc, argv);
     } catch (const Error& e) {
-        std::fflush(stdout);
-        std::cerr << program << ": error: " << e.what() << '\n';
-        if (!e.hint().empty()) {
-            std::cerr << "hint: " << e.hint() << '\n';
-        }
+        fatal(e, e.what(), e.hint());
         status = to_int(e.code());
     } catch (const std::exception& e) {
-        std::fflush(stdout);
-        std::cerr << program << ": error: internal error: " << e.what() << '\n';
+        fatal(e, fmt::format("internal error: {}", e.what()), {});
         status = to_int(ExitCode::internal);
     }
+    notifier().reset();
     curl_global_cleanup();
     return status;
 }
 
 config::Config load_config(const CommonOptions& options) {
-    return config::load(config::LoadOptions{options.config_path});
+    auto config = config::load(config::LoadOptions{options.config_path});
+    log::Settings settings = log::settings();
+    settings.level =
+        options.log_level.empty() ? config.log.level : log::parse_level(options.log_level).value();
+    settings.format = options.log_format.empty() ? config.log.format
+                                                 : log::parse_format(options.log_format).value();
+    log::configure(settings);
+    for (const auto* secret : {&config.secrets.encryption_key, &config.secrets.encryption_salt,
+                               &config.secrets.bugsnag_api_key}) {
+        log::add_secret(*secret);
+    }
+    if (!config.secrets.bugsnag_api_key.empty() && !notifier()) {
+        notifier().emplace(bugsnag::Settings{
+            .api_key = config.secrets.bugsnag_api_key,
+            .endpoint = config.bugsnag.endpoint,
+            .release_stage = config.bugsnag.release_stage,
+            .app_version = k_version,
+            .program = settings.program,
+            .hostname = host_name(),
+            .timeout = config.bugsnag.timeout,
+        });
+    }
+    return config;
+}
+
+bool reportable(ExitCode code) {
+    switch (code) {
+    case ExitCode::ok:
+    case ExitCode::partial:
+    case ExitCode::usage:
+    case ExitCode::not_found:
+    case ExitCode::conflict:
+    case ExitCode::config:
+    case ExitCode::interrupted:
+    case ExitCode::terminated:
+        return false;
+    default:
+        return true;
+    }
+}
+
+void report(const std::vector<bugsnag::Event>& events) {
+    auto& n = notifier();
+    if (!n || events.empty()) {
+        return;
+    }
+    const auto sent = n->notify(events);
+    if (!sent) {
+        log::warn(fmt::format("cannot report {} error{} to Bugsnag: {}", events.size(),
+                              events.size() == 1 ? "" : "s", sent.error()));
+    }
+}
+
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) {
+        return "localhost";
+    }
+    return buf;
 }
 
 db::Connection connect(const config::Config& config, std::string_view program) {
@@ -191,8 +277,8 @@ void print_json(const Json& value) {
     std::fflush(stdout);
 }
 
-void warn(std::string_view program, std::string_view message) {
-    std::cerr << program << ": warning: " << message << '\n';
+void warn(std::string_view, std::string_view message) {
+    log::warn(message);
 }
 
 } // namespace eq::cli

@@ -313,6 +313,41 @@ const std::vector<KeySpec>& key_table() {
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
              c.processing.max_hold_delay = positive_duration(n, "processing.max_hold_delay", at);
          }},
+        {"log.level",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             const auto level = log::parse_level(to_lower(scalar(n, "log.level", at)));
+             if (!level) {
+                 config_error(at, fmt::format("log.level: '{}' is not one of error, warn, info, "
+                                              "debug",
+                                              n.Scalar()));
+             }
+             c.log.level = *level;
+         }},
+        {"log.format",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             const auto format = log::parse_format(to_lower(scalar(n, "log.format", at)));
+             if (!format) {
+                 config_error(at, fmt::format("log.format: '{}' is not one of text, json, syslog",
+                                              n.Scalar()));
+             }
+             c.log.format = *format;
+         }},
+        {"bugsnag.endpoint",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.bugsnag.endpoint = url(n, "bugsnag.endpoint", at);
+             if (c.bugsnag.endpoint.empty()) {
+                 config_error(at, "bugsnag.endpoint: must not be empty",
+                              "leave BUGSNAG_API_KEY unset to turn reporting off");
+             }
+         }},
+        {"bugsnag.release_stage",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.bugsnag.release_stage = scalar(n, "bugsnag.release_stage", at);
+         }},
+        {"bugsnag.timeout",
+         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+             c.bugsnag.timeout = duration(n, "bugsnag.timeout", at, Seconds(1), Seconds(60));
+         }},
         {"secrets_file",
          [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
              c.secrets_file = scalar(n, "secrets_file", at);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "log/log.hpp"
 #include "util/time.hpp"
 
 namespace eq::config {
@@ -102,6 +103,21 @@ struct Config {
         std::chrono::seconds hold_delay{std::chrono::minutes(5)};
         std::chrono::seconds max_hold_delay{std::chrono::hours(6)};
     } processing;
+
+    struct Log {
+        // The command line's --log-level and --log-format override these.
+        log::Level level = log::Level::warn;
+        log::Format format = log::Format::text;
+    } log;
+
+    struct Bugsnag {
+        // The notify API. Reports are sent only when BUGSNAG_API_KEY is set.
+        std::string endpoint = "https://notify.bugsnag.com";
+        std::string release_stage = "production";
+        // All reports of one invocation together; a slow endpoint never delays a batch
+        // for longer.
+        std::chrono::milliseconds timeout{std::chrono::seconds(3)};
+    } bugsnag;
 
     // A KEY=VALUE file with ENCRYPTION_KEY, ENCRYPTION_SALT, BUGSNAG_API_KEY.
     std::string secrets_file;

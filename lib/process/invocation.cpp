@@ -1,5 +1,7 @@
 #include "process/invocation.hpp"
 
+#include <fmt/format.h>
+
 namespace eq::process {
 
 namespace {
@@ -17,6 +19,14 @@ constexpr db::Statement k_finish{
     " WHERE id = $1"};
 
 } // namespace
+
+std::string CompanyError::line() const {
+    return fmt::format("company {}: {}", company.str(), message);
+}
+
+std::string CompanyHold::line() const {
+    return fmt::format("company {} held: {}", company.str(), reason);
+}
 
 Json Summary::to_json() const {
     return Json(Json::Object{

@@ -8,8 +8,26 @@
 #include "db/connection.hpp"
 #include "util/json.hpp"
 #include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::process {
+
+// A company whose batch failed: what kind of failure (bugsnag::error_class) and why.
+struct CompanyError {
+    Uuid company;
+    std::string error_class;
+    std::string message;
+
+    // "company <id>: <message>", as printed and stored.
+    std::string line() const;
+};
+
+// A company this invocation held (an account-level failure), or one of its runs that it
+// paused for failing: which company, and the line printed as a warning.
+struct CompanyHold {
+    Uuid company;
+    std::string line;  // "company <id> held: <reason>", "company <id>: run <id> auto-paused..."
+};
 
 // What one queue-process invocation did; stored in email_queue_invocations for
 // monitoring (queue-admin health, metrics) and printed by --json.
@@ -27,8 +45,8 @@ struct Summary {
     std::int64_t recovered = 0;  // rows taken back from crashed runs
     bool dry_run = false;
     std::optional<std::string> error;  // what went wrong, in one line (stored)
-    std::vector<std::string> errors;   // every company's error (printed, not stored)
-    std::vector<std::string> holds;    // companies held, runs auto-paused, and why (printed)
+    std::vector<CompanyError> errors;  // every company's error (printed, not stored)
+    std::vector<CompanyHold> holds;    // companies held, runs auto-paused, and why (printed)
 
     Json to_json() const;
 };

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <iostream>
 
 #include "cli/app.hpp"
 #include "cli/signals.hpp"
+#include "log/log.hpp"
 #include "process/processor.hpp"
 
 namespace eq::process {
@@ -45,21 +45,16 @@ int main(int argc, char** argv) {
     const auto config = cli::load_config(common);
     cli::install_stop_handlers();
 
-    const bool terminal = cli::stderr_is_terminal() && !common.json;
     ProgressFn progress;
-    if (terminal) {
+    if (cli::stderr_is_terminal() && !common.json) {
         progress = [](std::int64_t done, std::int64_t total, std::int64_t sent) {
-            std::fprintf(stderr, "\r%s: %lld/%lld companies, %lld sent", k_program.data(),
-                         static_cast<long long>(done), static_cast<long long>(total),
-                         static_cast<long long>(sent));
-            std::fflush(stderr);
+            log::progress(fmt::format("{}/{} companies, {} sent", done, total, sent));
         };
     }
     const auto summary = run_invocation(config, options, progress);
-    if (terminal) {
-        std::fputs("\r\033[K", stderr);
-    }
+    log::end_progress();
     if (!summary) {
+        log::info("another queue-process is running; nothing done (--single)");
         if (cli::stdout_is_terminal() || common.json) {
             if (common.json) {
                 cli::print_json(Json(Json::Object{{"skipped", "another queue-process is running"}}));
@@ -70,11 +65,20 @@ int main(int argc, char** argv) {
         return 0;
     }
     for (const auto& h : summary->holds) {
-        cli::warn(k_program, h);
+        log::warn(h.line(), log::Context{h.company});
     }
+    std::vector<bugsnag::Event> reports;
     for (const auto& e : summary->errors) {
-        std::cerr << k_program << ": error: " << e << '\n';
+        log::error(e.line(), log::Context{e.company});
+        reports.push_back(
+            {.error_class = e.error_class, .message = e.line(), .company = e.company});
     }
+    cli::report(reports);
+    log::info(fmt::format(
+        "{} companies visited ({} held): {} sent, {} failed, {} skipped, {} held, "
+        "{} to retry, {} recovered",
+        summary->companies_visited, summary->companies_held, summary->sent, summary->failed,
+        summary->skipped, summary->held, summary->retried, summary->recovered));
     if (common.json) {
         cli::print_json(summary->to_json());
     } else if (cli::stdout_is_terminal() || options.dry_run) {

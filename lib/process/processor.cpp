@@ -10,11 +10,14 @@
 #include <thread>
 #include <vector>
 
+#include "bugsnag/notifier.hpp"
 #include "campaign/completion.hpp"
+#include "cli/app.hpp"
 #include "cli/signals.hpp"
 #include "crypto/fernet.hpp"
 #include "db/connection.hpp"
 #include "db/pool.hpp"
+#include "log/log.hpp"
 #include "process/company_batch.hpp"
 #include "queue/lease.hpp"
 
@@ -48,14 +51,6 @@ constexpr db::Statement k_due_companies{
 
 constexpr db::Statement k_company_exists{"company_exists",
                                          "SELECT 1 AS ok FROM companies WHERE id = $1"};
-
-std::string hostname() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0) {
-        return "localhost";
-    }
-    return buf;
-}
 
 std::vector<Uuid> due_companies(db::Connection& conn, const Options& options) {
     std::vector<Uuid> out;
@@ -111,7 +106,7 @@ std::optional<Summary> run_invocation(const config::Config& config, const Option
     Summary summary;
     summary.dry_run = options.dry_run;
     summary.started_at = now();
-    const std::string host = hostname();
+    const std::string host = cli::host_name();
     const int pid = static_cast<int>(::getpid());
     if (!options.dry_run) {
         summary.id = start_invocation(conn, host, pid);
@@ -134,7 +129,7 @@ std::optional<Summary> run_invocation(const config::Config& config, const Option
     if (!summary.errors.empty()) {
         summary.error = fmt::format("{} compan{} failed: {}", summary.errors.size(),
                                     summary.errors.size() == 1 ? "y" : "ies",
-                                    summary.errors.front());
+                                    summary.errors.front().line());
     }
     if (!options.dry_run) {
         finish_invocation(conn, summary);
@@ -183,7 +178,18 @@ void process_companies(db::Connection& conn, const config::Config& config,
                     }
                 }
                 try {
+                    const log::Context about{companies[i]};
+                    log::debug(fmt::format("company {}: batch started", companies[i].str()), about);
                     const auto r = run_company_batch(context, companies[i]);
+                    if (log::enabled(log::Level::info)) {
+                        log::info(fmt::format("company {}: {} sent, {} failed, {} skipped, {} "
+                                              "held, {} to retry{}",
+                                              companies[i].str(),
+                                              options.dry_run ? r.would_send : r.sent, r.failed,
+                                              r.skipped, r.held_rows, r.retried,
+                                              r.company_held ? " (company held)" : ""),
+                                  about);
+                    }
                     std::lock_guard lock(mutex);
                     summary.companies_visited += 1;
                     summary.companies_held += r.company_held ? 1 : 0;
@@ -193,8 +199,7 @@ void process_companies(db::Connection& conn, const config::Config& config,
                     summary.held += r.held_rows;
                     summary.retried += r.retried;
                     if (r.newly_held) {
-                        summary.holds.push_back(
-                            fmt::format("company {} held: {}", companies[i].str(), r.hold_reason));
+                        summary.holds.push_back({companies[i], r.hold_reason});
                     }
                     for (const auto& paused : r.auto_paused) {
                         summary.holds.push_back(
@@ -205,11 +210,11 @@ void process_companies(db::Connection& conn, const config::Config& config,
                     if (e.code() == ExitCode::unavailable) {
                         fatal = std::current_exception();
                     } else {
-                        errors.push_back(fmt::format("company {}: {}", companies[i].str(), e.what()));
+                        errors.push_back({companies[i], bugsnag::error_class(e), e.what()});
                     }
                 } catch (const std::exception& e) {
                     std::lock_guard lock(mutex);
-                    errors.push_back(fmt::format("company {}: {}", companies[i].str(), e.what()));
+                    errors.push_back({companies[i], bugsnag::error_class(e), e.what()});
                 }
                 done.fetch_add(1);
                 finished.notify_one();

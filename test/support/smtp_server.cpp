@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "util/strings.hpp"
+#include "support/json_lines.hpp"
 
 namespace eq::test {
 
@@ -79,23 +79,10 @@ std::string SmtpServer::log() const {
 
 std::vector<Json> SmtpServer::events(std::string_view kind) const {
     std::vector<Json> out;
-    std::string text;
-    try {
-        text = read_file(m_dir.path() + "/events.jsonl");
-    } catch (const std::exception&) {
-        return out;
-    }
-    for (const auto& line : split(text, '\n')) {
-        if (trim(line).empty()) {
-            continue;
-        }
-        auto parsed = Json::parse(line);
-        if (!parsed) {
-            throw std::runtime_error("bad event line from the test server: " + line);
-        }
-        const Json* event = parsed->find("event");
-        if (kind.empty() || (event != nullptr && event->as_string() == kind)) {
-            out.push_back(std::move(parsed).value());
+    for (auto& event : read_json_lines(m_dir.path() + "/events.jsonl", "the test server")) {
+        const Json* name = event.find("event");
+        if (kind.empty() || (name != nullptr && name->as_string() == kind)) {
+            out.push_back(std::move(event));
         }
     }
     return out;
