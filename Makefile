@@ -13,13 +13,15 @@ DESTDIR    ?=
 BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
                  libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
 TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl chromium \
-                 ca-certificates tzdata util-linux clang libclang-rt-14-dev valgrind
+                 ca-certificates tzdata util-linux clang libclang-rt-14-dev valgrind \
+                 groff-base man-db logrotate systemd
 BENCH_PACKAGES = time bc
+DEB_PACKAGES   = dpkg-dev file
 
 ENSURE = sh test/support/ensure-packages.sh
 
 .PHONY: all build configure deps deps-test deps-bench test check reliability fuzz asan valgrind \
-        demo bench bench-enqueue bench-process format clean distclean
+        demo bench bench-enqueue bench-process install deb deb-check format clean distclean
 
 all: build
 
@@ -104,6 +106,21 @@ valgrind: deps-test
 FUZZ_SECONDS ?= 60
 fuzz: deps-test
 	bash test/fuzz/fuzz.sh $(CURDIR)/$(BUILD)/fuzz $(FUZZ_SECONDS)
+
+# Installs under PREFIX (default /usr/local), staged under DESTDIR when set; the example
+# configuration goes to /etc/emailqueue unless one is there already.
+install: build
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian 12 package (build/emailqueue_VERSION_ARCH.deb), installed under /usr.
+deb: build
+	@$(ENSURE) $(DEB_PACKAGES)
+	cd $(BUILD) && cpack -G DEB -D CPACK_PACKAGING_INSTALL_PREFIX=/usr >/dev/null
+	@ls $(BUILD)/emailqueue_*.deb
+
+# Builds the package and checks it: dependencies, contents, apt --simulate, programs run.
+deb-check: deb
+	bash test/support/deb-check.sh $$(ls -t $(BUILD)/emailqueue_*.deb | head -n 1)
 
 format:
 	find apps lib test bench -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
