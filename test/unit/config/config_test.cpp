@@ -258,6 +258,11 @@ TEST_CASE("the example configuration files parse and show the defaults", "[confi
     CHECK(full.database.url == def.database.url);
     CHECK(full.tracking.base_url == def.tracking.base_url);
     CHECK(full.secrets_file.empty());
+    CHECK(full.log.level == def.log.level);
+    CHECK(full.log.format == def.log.format);
+    CHECK(full.bugsnag.endpoint == def.bugsnag.endpoint);
+    CHECK(full.bugsnag.release_stage == def.bugsnag.release_stage);
+    CHECK(full.bugsnag.timeout == def.bugsnag.timeout);
     REQUIRE(full.smtp.providers.size() == def.smtp.providers.size());
     for (const auto& [name, p] : def.smtp.providers) {
         const auto* q = full.provider(name);
@@ -357,4 +362,27 @@ TEST_CASE("every key is in the full example and in emailqueue.yaml(5)", "[config
                   std::string::npos);
         }
     }
+}
+
+TEST_CASE("log and bugsnag keys parse, and bad values are refused with their line", "[config]") {
+    const auto c = config::parse("log:\n  level: INFO\n  format: json\nbugsnag:\n"
+                                 "  endpoint: http://127.0.0.1:9/notify/\n"
+                                 "  release_stage: staging\n  timeout: 5s\n",
+                                 "test.yaml");
+    CHECK(c.log.level == log::Level::info);
+    CHECK(c.log.format == log::Format::json);
+    CHECK(c.bugsnag.endpoint == "http://127.0.0.1:9/notify");
+    CHECK(c.bugsnag.release_stage == "staging");
+    CHECK(c.bugsnag.timeout == std::chrono::seconds(5));
+    const auto d = config::defaults();
+    CHECK(d.log.level == log::Level::warn);
+    CHECK(d.log.format == log::Format::text);
+    CHECK(d.bugsnag.endpoint == "https://notify.bugsnag.com");
+    CHECK(error_of("log:\n  level: loud\n") ==
+          "78|test.yaml:2: log.level: 'loud' is not one of error, warn, info, debug|");
+    CHECK(error_of("log:\n  format: xml\n") ==
+          "78|test.yaml:2: log.format: 'xml' is not one of text, json, syslog|");
+    CHECK(error_of("bugsnag:\n  endpoint: ftp://x\n")
+              .starts_with("78|test.yaml:2: bugsnag.endpoint:"));
+    CHECK(error_of("bugsnag:\n  timeout: 2m\n").starts_with("78|test.yaml:2: bugsnag.timeout:"));
 }
