@@ -4,12 +4,12 @@
 #include "db/connection.hpp"
 #include "enqueue/enqueue_run.hpp"
 #include "enqueue/summary.hpp"
+#include "log/log.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
 #include <cstdio>
 #include <fmt/format.h>
-#include <iostream>
 #include <limits>
 
 namespace eq::enqueue {
@@ -72,9 +72,9 @@ EnqueueOptions enqueue_options(const CommandLine& cl) {
 // A progress line on stderr while a fan-out runs, erased when it ends.
 void show_progress(EnqueueOptions& options) {
     options.on_fan_out_start = [](std::string_view what) {
-        std::cerr << k_program << ": " << what << "..." << std::flush;
+        log::progress(fmt::format("{}...", what));
     };
-    options.on_fan_out_end = [] { std::cerr << "\r\033[K" << std::flush; };
+    options.on_fan_out_end = [] { log::end_progress(); };
 }
 
 // The error for a --run or --campaign whose campaign cannot be sent.
@@ -162,9 +162,9 @@ int execute(const CommandLine& cl) {
         if (o.failed()) {
             ++failed;
             if (!cl.dry_run && (json || !terminal)) {
-                cli::warn(k_program,
-                          fmt::format("campaign {}: run {} failed validation: {}",
-                                      o.campaign_id.str(), o.run_id->str(), *o.failure_reason));
+                log::warn(fmt::format("campaign {}: run {} failed validation: {}",
+                                      o.campaign_id.str(), o.run_id->str(), *o.failure_reason),
+                          log::Context{.company = o.company_id, .run = o.run_id});
             }
         }
     }
