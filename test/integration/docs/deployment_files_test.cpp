@@ -69,9 +69,13 @@ TEST_CASE("logrotate accepts its configuration", "[deploy]") {
         WARN("logrotate is not installed: not checked");
         return;
     }
+    // The emailqueue user exists where the package is installed; here root stands in.
     TempDir dir;
+    const auto original = etc_file("logrotate.d/emailqueue");
+    const auto text = std::regex_replace(original, std::regex(" emailqueue adm"), " root adm");
+    REQUIRE(text != original);
     const auto r = run_process({"/usr/sbin/logrotate", "--debug", "--state", dir.file("state"),
-                                std::string(EQ_SOURCE_DIR) + "/etc/logrotate.d/emailqueue"});
+                                dir.write("emailqueue", text, 0644)});
     INFO(r.out << r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("error") == std::string::npos);
