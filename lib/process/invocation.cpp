@@ -24,10 +24,6 @@ std::string CompanyError::line() const {
     return fmt::format("company {}: {}", company.str(), message);
 }
 
-std::string CompanyHold::line() const {
-    return fmt::format("company {} held: {}", company.str(), reason);
-}
-
 Json Summary::to_json() const {
     return Json(Json::Object{
         {"invocation", id == 0 ? Json() : Json(id)},

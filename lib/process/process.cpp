@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     for (const auto& h : summary->holds) {
-        log::warn(h.line(), log::Context{h.company});
+        log::warn(h.line, log::Context{h.company});
     }
     std::vector<bugsnag::Event> reports;
     for (const auto& e : summary->errors) {

@@ -199,11 +199,14 @@ void process_companies(db::Connection& conn, const config::Config& config,
                     summary.held += r.held_rows;
                     summary.retried += r.retried;
                     if (r.newly_held) {
-                        summary.holds.push_back({companies[i], r.hold_reason});
+                        summary.holds.push_back(
+                            {companies[i], fmt::format("company {} held: {}", companies[i].str(),
+                                                       r.hold_reason)});
                     }
                     for (const auto& paused : r.auto_paused) {
                         summary.holds.push_back(
-                            fmt::format("company {}: {}", companies[i].str(), paused));
+                            {companies[i],
+                             fmt::format("company {}: {}", companies[i].str(), paused)});
                     }
                 } catch (const db::DbError& e) {
                     std::lock_guard lock(mutex);
