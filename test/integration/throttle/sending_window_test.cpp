@@ -138,7 +138,7 @@ TEST_CASE("the days are the recipient's local days, and holidays close the windo
     CHECK(tokyo.opens("2026-05-05T00:30:00Z").empty());
 }
 
-TEST_CASE("a lead's own known zone wins; an unknown one falls back to the company's",
+TEST_CASE("a lead's own known zone wins, an unknown one falls back to the company's",
           "[sending_window]") {
     Fixture f;
     auto conn = f.db.connect();
