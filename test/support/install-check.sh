@@ -24,8 +24,11 @@ for p in queue-enqueue queue-process queue-admin; do
 done
 # Every migration is installed where the installed queue-admin looks first
 # (../share/emailqueue/sql beside the program; see db/migrate.hpp).
-[ "$(ls "$root/usr/share/emailqueue/sql" | wc -l)" = "$(ls "$(dirname "$0")/../../sql"/*.sql | wc -l)" ] ||
+[ "$(ls "$root/usr/share/emailqueue/sql"/*.sql | wc -l)" = "$(ls "$(dirname "$0")/../../sql"/*.sql | wc -l)" ] ||
     fail "not every migration was installed"
+# The worker's grants, for the database owner (docs/operations.md).
+[ -f "$root/usr/share/emailqueue/sql/roles/queue-process.sql" ] ||
+    fail "missing after install: /usr/share/emailqueue/sql/roles/queue-process.sql"
 
 # An edited configuration survives a second install.
 echo "# edited" >>"$root/etc/emailqueue/emailqueue.yaml"
