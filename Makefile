@@ -115,7 +115,8 @@ install: build
 # A Debian 12 package (build/emailqueue_VERSION_ARCH.deb), installed under /usr.
 deb: build
 	@$(ENSURE) $(DEB_PACKAGES)
-	cd $(BUILD) && cpack -G DEB -D CPACK_PACKAGING_INSTALL_PREFIX=/usr >/dev/null
+	cd $(BUILD) && rm -f emailqueue_*.deb && \
+	  cpack -G DEB -D CPACK_INSTALL_PREFIX=/usr -D CPACK_STRIP_FILES=ON >/dev/null
 	@ls $(BUILD)/emailqueue_*.deb
 
 # Builds the package and checks it: dependencies, contents, apt --simulate, programs run.
