@@ -5,16 +5,17 @@
 // the client, then queue them one by one with add_email_to_queue(), one round trip and
 // one commit per lead. Prints "rows N seconds S".
 
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
 #include "campaign/campaign.hpp"
 #include "campaign/campaign_run.hpp"
 #include "db/connection.hpp"
 #include "queue/queue_repository.hpp"
 #include "util/error.hpp"
-
-#include <chrono>
-#include <cstdio>
-#include <fmt/format.h>
-#include <vector>
 
 namespace {
 

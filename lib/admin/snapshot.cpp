@@ -15,7 +15,8 @@ namespace {
 
 constexpr db::Statement k_companies{
     "status_companies",
-    "SELECT c.id, c.id AS company_id, c.name, t.max_emails_per_hour, t.max_emails_per_day, t.enabled, t.created_at,"
+    "SELECT c.id, c.id AS company_id, c.name, t.max_emails_per_hour, t.max_emails_per_day, "
+    "t.enabled, t.created_at,"
     " t.updated_at, h.held_until, h.hold_reason, h.held_since, h.last_sent_at, h.next_send_at,"
     " s.timezone IS NOT NULL AS has_window, s.timezone,"
     " CASE WHEN s.timezone IS NOT NULL THEN email_queue_window_opens(now(), s.timezone, s.days,"

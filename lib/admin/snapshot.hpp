@@ -14,7 +14,7 @@
 namespace eq::db {
 class Connection;
 class Row;
-}
+} // namespace eq::db
 
 namespace eq::admin {
 

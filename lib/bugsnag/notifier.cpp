@@ -1,14 +1,15 @@
 #include "bugsnag/notifier.hpp"
 
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <array>
+
 #include "db/connection.hpp"
 #include "smtp/curl_easy.hpp"
 #include "smtp/curl_slist.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
-
-#include <array>
-#include <curl/curl.h>
-#include <fmt/format.h>
 
 namespace eq::bugsnag {
 

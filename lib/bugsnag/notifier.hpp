@@ -1,14 +1,14 @@
 #pragma once
 
-#include "util/expected.hpp"
-#include "util/json.hpp"
-#include "util/uuid.hpp"
-
 #include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "util/expected.hpp"
+#include "util/json.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::bugsnag {
 

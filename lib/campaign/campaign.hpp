@@ -1,11 +1,11 @@
 #pragma once
 
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::db {
 class Connection;

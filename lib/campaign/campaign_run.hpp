@@ -1,12 +1,12 @@
 #pragma once
 
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::db {
 class Connection;

@@ -15,9 +15,9 @@ struct CompanyAccount {
     Uuid id;
     std::string name;
     std::string account_email;
-    std::string account_password;  // the Fernet token as stored, never the password
+    std::string account_password; // the Fernet token as stored, never the password
     std::string account_type;
-    Json fields;  // every column but account_password, as a JSON object
+    Json fields; // every column but account_password, as a JSON object
 };
 
 // The company, or nothing when there is no such company.

@@ -1,6 +1,5 @@
 #include "campaign/completion.hpp"
 
-
 namespace eq::campaign {
 
 namespace {

@@ -268,8 +268,12 @@ db::Connection connect(const config::Config& config, std::string_view program) {
     return db::Connection::open(config.database.url, program);
 }
 
-bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
-bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool stdout_is_terminal() {
+    return ::isatty(STDOUT_FILENO) == 1;
+}
+bool stderr_is_terminal() {
+    return ::isatty(STDERR_FILENO) == 1;
+}
 
 void print_json(const Json& value) {
     const std::string out = value.dump() + "\n";

@@ -22,9 +22,12 @@ namespace eq::config {
 
 std::string_view to_string(Security s) {
     switch (s) {
-    case Security::tls: return "tls";
-    case Security::starttls: return "starttls";
-    case Security::none: return "none";
+    case Security::tls:
+        return "tls";
+    case Security::starttls:
+        return "starttls";
+    case Security::none:
+        return "none";
     }
     return "tls";
 }
@@ -51,11 +54,10 @@ namespace {
 // Where a value came from, for "file:line: message".
 struct Place {
     const std::string& source;
-    int line;  // 1-based
+    int line; // 1-based
 };
 
-[[noreturn]] void config_error(const Place& at, const std::string& message,
-                               std::string hint = {}) {
+[[noreturn]] void config_error(const Place& at, const std::string& message, std::string hint = {}) {
     throw Error(ExitCode::config, fmt::format("{}:{}: {}", at.source, at.line, message),
                 std::move(hint));
 }
@@ -63,8 +65,9 @@ struct Place {
 std::string scalar(const YAML::Node& node, const std::string& key, const Place& at) {
     if (!node.IsScalar()) {
         config_error(at, fmt::format("{}: expected a single value, found a {}", key,
-                                     node.IsMap() ? "mapping" : node.IsSequence() ? "list"
-                                                                                   : "null"));
+                                     node.IsMap()        ? "mapping"
+                                     : node.IsSequence() ? "list"
+                                                         : "null"));
     }
     return node.Scalar();
 }
@@ -86,12 +89,12 @@ bool boolean(const YAML::Node& node, const std::string& key, const Place& at) {
     if (v == "false" || v == "no" || v == "off") {
         return false;
     }
-    config_error(at, fmt::format("{}: '{}' is not a boolean (use true or false)", key,
-                                 node.Scalar()));
+    config_error(at,
+                 fmt::format("{}: '{}' is not a boolean (use true or false)", key, node.Scalar()));
 }
 
-Seconds duration(const YAML::Node& node, const std::string& key, const Place& at,
-                 Seconds min, Seconds max) {
+Seconds duration(const YAML::Node& node, const std::string& key, const Place& at, Seconds min,
+                 Seconds max) {
     const auto parsed = parse_duration(scalar(node, key, at));
     if (!parsed) {
         config_error(at, fmt::format("{}: {}", key, parsed.error()));
@@ -105,8 +108,7 @@ Seconds duration(const YAML::Node& node, const std::string& key, const Place& at
 
 // An unsubscribe URL template: https, printable ASCII without spaces, quotes or angle
 // brackets (it goes between <> on one header line), and only known placeholders.
-std::string unsubscribe_template(const YAML::Node& node, const std::string& key,
-                                 const Place& at) {
+std::string unsubscribe_template(const YAML::Node& node, const std::string& key, const Place& at) {
     const std::string v = scalar(node, key, at);
     if (v.empty()) {
         return v;
@@ -119,26 +121,26 @@ std::string unsubscribe_template(const YAML::Node& node, const std::string& key,
     for (std::size_t i = 0; i < v.size();) {
         const auto c = static_cast<unsigned char>(v[i]);
         if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '"' || c == '}') {
-            const auto shown = c > 0x20 && c < 0x7f ? fmt::format("'{}'", v[i])
-                                                    : fmt::format("{:#04x}", c);
+            const auto shown =
+                c > 0x20 && c < 0x7f ? fmt::format("'{}'", v[i]) : fmt::format("{:#04x}", c);
             config_error(at, fmt::format("{}: character {} at position {} is not allowed in "
                                          "the URL (percent-encode it)",
                                          key, shown, i + 1));
         }
         if (c == '{') {
             const auto rest = std::string_view(v).substr(i);
-            const auto known = std::find_if(
-                k_unsubscribe_placeholders.begin(), k_unsubscribe_placeholders.end(),
-                [&](std::string_view p) { return rest.starts_with(p); });
+            const auto known =
+                std::find_if(k_unsubscribe_placeholders.begin(), k_unsubscribe_placeholders.end(),
+                             [&](std::string_view p) { return rest.starts_with(p); });
             if (known == k_unsubscribe_placeholders.end()) {
                 const auto end = v.find('}', i);
-                config_error(at, fmt::format("{}: unknown placeholder '{}' (known: {{lead_id}}, "
-                                             "{{company_id}}, {{campaign_id}}, {{email_log_id}})",
-                                             key,
-                                             v.substr(i, end == std::string::npos ? 20 : end - i + 1)));
+                config_error(
+                    at, fmt::format("{}: unknown placeholder '{}' (known: {{lead_id}}, "
+                                    "{{company_id}}, {{campaign_id}}, {{email_log_id}})",
+                                    key, v.substr(i, end == std::string::npos ? 20 : end - i + 1)));
             }
             i += known->size();
-            expanded += 36;  // a UUID
+            expanded += 36; // a UUID
             continue;
         }
         ++expanded;
@@ -176,183 +178,198 @@ struct KeySpec {
     std::function<void(Config&, const YAML::Node&, const std::string& name, const Place&)> set;
 };
 
-Provider& provider_entry(Config& c, const std::string& name) { return c.smtp.providers[name]; }
+Provider& provider_entry(Config& c, const std::string& name) {
+    return c.smtp.providers[name];
+}
 
 // Every key the file may hold. Add a key here and to Config, the example files in etc/
 // and emailqueue.yaml(5).
 const std::vector<KeySpec>& key_table() {
-    static const std::vector<KeySpec> k_keys = {
-        {"database.url",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.database.url = scalar(n, "database.url", at);
-         }},
-        {"smtp.providers.*.host",
-         [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
-             auto host = scalar(n, "host", at);
-             if (host.empty() || host.find_first_of(" /\t\r\n") != std::string::npos) {
-                 config_error(at, fmt::format("smtp.providers.{}.host: '{}' is not a host name",
-                                              name, host));
-             }
-             provider_entry(c, name).host = host;
-         }},
-        {"smtp.providers.*.port",
-         [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
-             provider_entry(c, name).port = static_cast<int>(
-                 integer(n, fmt::format("smtp.providers.{}.port", name), at, 1, 65535));
-         }},
-        {"smtp.providers.*.security",
-         [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
-             const auto v = to_lower(scalar(n, "security", at));
-             auto& p = provider_entry(c, name);
-             if (v == "tls") {
-                 p.security = Security::tls;
-             } else if (v == "starttls") {
-                 p.security = Security::starttls;
-             } else if (v == "none") {
-                 p.security = Security::none;
-             } else {
-                 config_error(at, fmt::format("smtp.providers.{}.security: '{}' is not one of "
-                                              "tls, starttls, none",
-                                              name, n.Scalar()));
-             }
-         }},
-        {"smtp.providers.*.verify_peer",
-         [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
-             provider_entry(c, name).verify_peer =
-                 boolean(n, fmt::format("smtp.providers.{}.verify_peer", name), at);
-         }},
-        {"smtp.providers.*.ca_file",
-         [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
-             const auto path = scalar(n, "ca_file", at);
-             std::ifstream probe(path);
-             if (!path.empty() && !probe) {
-                 config_error(at, fmt::format("smtp.providers.{}.ca_file: cannot read '{}': {}",
-                                              name, path, std::strerror(errno)));
-             }
-             provider_entry(c, name).ca_file = path;
-         }},
-        {"smtp.connect_timeout",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.smtp.connect_timeout =
-                 duration(n, "smtp.connect_timeout", at, Seconds(1), Seconds(600));
-         }},
-        {"smtp.reply_timeout",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.smtp.reply_timeout = duration(n, "smtp.reply_timeout", at, Seconds(1), Seconds(600));
-         }},
-        {"smtp.message_timeout",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.smtp.message_timeout =
-                 duration(n, "smtp.message_timeout", at, Seconds(1), Seconds(3600));
-         }},
-        {"content.generator",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             const auto v = to_lower(scalar(n, "content.generator", at));
-             if (v == "template") {
-                 c.content.generator = ContentGenerator::campaign_template;
-             } else if (v == "command") {
-                 c.content.generator = ContentGenerator::command;
-             } else {
-                 config_error(at, fmt::format("content.generator: '{}' is not one of template, "
-                                              "command",
-                                              n.Scalar()));
-             }
-         }},
-        {"content.command",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.content.command = scalar(n, "content.command", at);
-         }},
-        {"content.timeout",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.content.timeout = duration(n, "content.timeout", at, Seconds(1), Seconds(3600));
-         }},
-        {"unsubscribe.url",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.unsubscribe.url = unsubscribe_template(n, "unsubscribe.url", at);
-         }},
-        {"tracking.base_url",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.tracking.base_url = url(n, "tracking.base_url", at);
-         }},
-        {"processing.batch_cap",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.batch_cap =
-                 static_cast<int>(integer(n, "processing.batch_cap", at, 1, 100000));
-         }},
-        {"processing.concurrency",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.concurrency =
-                 static_cast<int>(integer(n, "processing.concurrency", at, 1, 1000));
-         }},
-        {"processing.db_connections",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.db_connections =
-                 static_cast<int>(integer(n, "processing.db_connections", at, 1, 200));
-         }},
-        {"processing.lease",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.lease = positive_duration(n, "processing.lease", at);
-         }},
-        {"processing.run_length",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.run_length = positive_duration(n, "processing.run_length", at);
-         }},
-        {"processing.resend_unknown",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.resend_unknown = boolean(n, "processing.resend_unknown", at);
-         }},
-        {"processing.max_retry_delay",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.max_retry_delay = positive_duration(n, "processing.max_retry_delay", at);
-         }},
-        {"processing.hold_delay",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.hold_delay = positive_duration(n, "processing.hold_delay", at);
-         }},
-        {"processing.max_hold_delay",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.processing.max_hold_delay = positive_duration(n, "processing.max_hold_delay", at);
-         }},
-        {"log.level",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             const auto level = log::parse_level(to_lower(scalar(n, "log.level", at)));
-             if (!level) {
-                 config_error(at, fmt::format("log.level: '{}' is not one of error, warn, info, "
-                                              "debug",
-                                              n.Scalar()));
-             }
-             c.log.level = *level;
-         }},
-        {"log.format",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             const auto format = log::parse_format(to_lower(scalar(n, "log.format", at)));
-             if (!format) {
-                 config_error(at, fmt::format("log.format: '{}' is not one of text, json, syslog",
-                                              n.Scalar()));
-             }
-             c.log.format = *format;
-         }},
-        {"bugsnag.endpoint",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.bugsnag.endpoint = url(n, "bugsnag.endpoint", at);
-             if (c.bugsnag.endpoint.empty()) {
-                 config_error(at, "bugsnag.endpoint: must not be empty",
-                              "leave BUGSNAG_API_KEY unset to turn reporting off");
-             }
-         }},
-        {"bugsnag.release_stage",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.bugsnag.release_stage = scalar(n, "bugsnag.release_stage", at);
-         }},
-        {"bugsnag.timeout",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.bugsnag.timeout = duration(n, "bugsnag.timeout", at, Seconds(1), Seconds(60));
-         }},
-        {"secrets_file",
-         [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
-             c.secrets_file = scalar(n, "secrets_file", at);
-         }},
-    };
+    static const std::vector<KeySpec>
+        k_keys =
+            {
+                {"database.url",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.database.url = scalar(n, "database.url", at);
+                 }},
+                {"smtp.providers.*.host",
+                 [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
+                     auto host = scalar(n, "host", at);
+                     if (host.empty() || host.find_first_of(" /\t\r\n") != std::string::npos) {
+                         config_error(at,
+                                      fmt::format("smtp.providers.{}.host: '{}' is not a host name",
+                                                  name, host));
+                     }
+                     provider_entry(c, name).host = host;
+                 }},
+                {"smtp.providers.*.port",
+                 [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
+                     provider_entry(c, name).port = static_cast<int>(
+                         integer(n, fmt::format("smtp.providers.{}.port", name), at, 1, 65535));
+                 }},
+                {"smtp.providers.*.security",
+                 [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
+                     const auto v = to_lower(scalar(n, "security", at));
+                     auto& p = provider_entry(c, name);
+                     if (v == "tls") {
+                         p.security = Security::tls;
+                     } else if (v == "starttls") {
+                         p.security = Security::starttls;
+                     } else if (v == "none") {
+                         p.security = Security::none;
+                     } else {
+                         config_error(at,
+                                      fmt::format("smtp.providers.{}.security: '{}' is not one of "
+                                                  "tls, starttls, none",
+                                                  name, n.Scalar()));
+                     }
+                 }},
+                {"smtp.providers.*.verify_peer",
+                 [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
+                     provider_entry(c, name).verify_peer =
+                         boolean(n, fmt::format("smtp.providers.{}.verify_peer", name), at);
+                 }},
+                {"smtp.providers.*.ca_file",
+                 [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
+                     const auto path = scalar(n, "ca_file", at);
+                     std::ifstream probe(path);
+                     if (!path.empty() && !probe) {
+                         config_error(at,
+                                      fmt::format("smtp.providers.{}.ca_file: cannot read '{}': {}",
+                                                  name, path, std::strerror(errno)));
+                     }
+                     provider_entry(c, name).ca_file = path;
+                 }},
+                {"smtp.connect_timeout",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.smtp.connect_timeout =
+                         duration(n, "smtp.connect_timeout", at, Seconds(1), Seconds(600));
+                 }},
+                {"smtp.reply_timeout",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.smtp.reply_timeout =
+                         duration(n, "smtp.reply_timeout", at, Seconds(1), Seconds(600));
+                 }},
+                {"smtp.message_timeout",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.smtp.message_timeout =
+                         duration(n, "smtp.message_timeout", at, Seconds(1), Seconds(3600));
+                 }},
+                {"content.generator",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     const auto v = to_lower(scalar(n, "content.generator", at));
+                     if (v == "template") {
+                         c.content.generator = ContentGenerator::campaign_template;
+                     } else if (v == "command") {
+                         c.content.generator = ContentGenerator::command;
+                     } else {
+                         config_error(at,
+                                      fmt::format("content.generator: '{}' is not one of template, "
+                                                  "command",
+                                                  n.Scalar()));
+                     }
+                 }},
+                {"content.command",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.content.command = scalar(n, "content.command", at);
+                 }},
+                {"content.timeout",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.content.timeout =
+                         duration(n, "content.timeout", at, Seconds(1), Seconds(3600));
+                 }},
+                {"unsubscribe.url",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.unsubscribe.url = unsubscribe_template(n, "unsubscribe.url", at);
+                 }},
+                {"tracking.base_url",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.tracking.base_url = url(n, "tracking.base_url", at);
+                 }},
+                {"processing.batch_cap",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.batch_cap =
+                         static_cast<int>(integer(n, "processing.batch_cap", at, 1, 100000));
+                 }},
+                {"processing.concurrency",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.concurrency =
+                         static_cast<int>(integer(n, "processing.concurrency", at, 1, 1000));
+                 }},
+                {"processing.db_connections",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.db_connections =
+                         static_cast<int>(integer(n, "processing.db_connections", at, 1, 200));
+                 }},
+                {"processing.lease",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.lease = positive_duration(n, "processing.lease", at);
+                 }},
+                {"processing.run_length",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.run_length = positive_duration(n, "processing.run_length", at);
+                 }},
+                {"processing.resend_unknown",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.resend_unknown = boolean(n, "processing.resend_unknown", at);
+                 }},
+                {"processing.max_retry_delay",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.max_retry_delay =
+                         positive_duration(n, "processing.max_retry_delay", at);
+                 }},
+                {"processing.hold_delay",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.hold_delay = positive_duration(n, "processing.hold_delay", at);
+                 }},
+                {"processing.max_hold_delay",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.max_hold_delay =
+                         positive_duration(n, "processing.max_hold_delay", at);
+                 }},
+                {"log.level",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     const auto level = log::parse_level(to_lower(scalar(n, "log.level", at)));
+                     if (!level) {
+                         config_error(
+                             at, fmt::format("log.level: '{}' is not one of error, warn, info, "
+                                             "debug",
+                                             n.Scalar()));
+                     }
+                     c.log.level = *level;
+                 }},
+                {"log.format",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     const auto format = log::parse_format(to_lower(scalar(n, "log.format", at)));
+                     if (!format) {
+                         config_error(
+                             at, fmt::format("log.format: '{}' is not one of text, json, syslog",
+                                             n.Scalar()));
+                     }
+                     c.log.format = *format;
+                 }},
+                {"bugsnag.endpoint",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.bugsnag.endpoint = url(n, "bugsnag.endpoint", at);
+                     if (c.bugsnag.endpoint.empty()) {
+                         config_error(at, "bugsnag.endpoint: must not be empty",
+                                      "leave BUGSNAG_API_KEY unset to turn reporting off");
+                     }
+                 }},
+                {"bugsnag.release_stage",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.bugsnag.release_stage = scalar(n, "bugsnag.release_stage", at);
+                 }},
+                {"bugsnag.timeout",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.bugsnag.timeout =
+                         duration(n, "bugsnag.timeout", at, Seconds(1), Seconds(60));
+                 }},
+                {"secrets_file",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.secrets_file = scalar(n, "secrets_file", at);
+                 }},
+            };
     return k_keys;
 }
 
@@ -539,16 +556,15 @@ void check_private_file(const std::string& path, std::string_view what_it_holds)
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         const int err = errno;
-        throw Error(ExitCode::config,
-                    fmt::format("cannot read {} file '{}': {}", what_it_holds, path,
-                                std::strerror(err)));
+        throw Error(ExitCode::config, fmt::format("cannot read {} file '{}': {}", what_it_holds,
+                                                  path, std::strerror(err)));
     }
     const bool root_owned = st.st_uid == 0;
     const mode_t forbidden = root_owned ? (S_IWGRP | S_IXGRP | S_IRWXO) : (S_IRWXG | S_IRWXO);
     if ((st.st_mode & forbidden) != 0) {
         throw Error(ExitCode::permission,
-                    fmt::format("{} holds {} but group or others can access it (mode {:04o})",
-                                path, what_it_holds, st.st_mode & 07777),
+                    fmt::format("{} holds {} but group or others can access it (mode {:04o})", path,
+                                what_it_holds, st.st_mode & 07777),
                     fmt::format("chmod 0600 {}{}", path,
                                 root_owned ? " (or 0640 with the service's group)" : ""));
     }
@@ -588,10 +604,10 @@ Config parse(std::string_view yaml_text, const std::string& source) {
         }
     }
     if (c.content.generator == ContentGenerator::command && trim(c.content.command).empty()) {
-        throw Error(ExitCode::config,
-                    fmt::format("{}: content.generator is command but content.command is empty",
-                                source),
-                    "set content.command to the program that writes the emails");
+        throw Error(
+            ExitCode::config,
+            fmt::format("{}: content.generator is command but content.command is empty", source),
+            "set content.command to the program that writes the emails");
     }
     return c;
 }

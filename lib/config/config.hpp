@@ -32,16 +32,16 @@ struct Provider {
     std::string host;
     int port = 465;
     Security security = Security::tls;
-    bool verify_peer = true;  // certificate and host name checks
-    std::string ca_file;      // empty: the system's trust store
+    bool verify_peer = true; // certificate and host name checks
+    std::string ca_file;     // empty: the system's trust store
 };
 
 // Secrets never leave this struct except into the call that needs them: no log line,
 // error message or JSON output ever includes them.
 struct Secrets {
-    std::string encryption_key;   // ENCRYPTION_KEY: password of the Fernet key derivation
-    std::string encryption_salt;  // ENCRYPTION_SALT
-    std::string bugsnag_api_key;  // BUGSNAG_API_KEY
+    std::string encryption_key;  // ENCRYPTION_KEY: password of the Fernet key derivation
+    std::string encryption_salt; // ENCRYPTION_SALT
+    std::string bugsnag_api_key; // BUGSNAG_API_KEY
 };
 
 struct Config {
@@ -84,9 +84,9 @@ struct Config {
     } tracking;
 
     struct Processing {
-        int batch_cap = 10;        // most rows one company sends per invocation
-        int concurrency = 64;      // companies sent to in parallel
-        int db_connections = 8;    // database connections the workers share
+        int batch_cap = 10;     // most rows one company sends per invocation
+        int concurrency = 64;   // companies sent to in parallel
+        int db_connections = 8; // database connections the workers share
         // A claimed row not finished within the lease (the run crashed or hung) is
         // recovered by the next run. Longer than any one message can take.
         std::chrono::seconds lease{std::chrono::minutes(10)};
@@ -128,7 +128,7 @@ struct Config {
 
 // Where to look for the file; empty fields fall back to the environment and defaults.
 struct LoadOptions {
-    std::string path;  // --config; empty: $EMAILQUEUE_CONFIG, then k_default_path if present
+    std::string path; // --config; empty: $EMAILQUEUE_CONFIG, then k_default_path if present
 };
 
 inline constexpr const char* k_default_path = "/etc/emailqueue/emailqueue.yaml";

@@ -139,10 +139,10 @@ void Connection::fail(pg_result* result, std::string_view name) {
         hint = "is the schema up to date? run 'queue-admin db migrate'";
     }
     message = trim_message(message);
-    throw DbError(code,
-                  fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]", name, message,
-                              sqlstate),
-                  sqlstate, message, hint);
+    throw DbError(
+        code,
+        fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]", name, message, sqlstate),
+        sqlstate, message, hint);
 }
 
 namespace {
@@ -214,20 +214,20 @@ Result Connection::finish(pg_result* r, const Statement& statement, Shape shape)
             wrong("at most one");
         }
         break;
-    case Shape::rows: break;
+    case Shape::rows:
+        break;
     }
     return result;
 }
 
-Result Connection::exec(const Statement& statement, const std::vector<Param>& params,
-                        Shape shape) {
+Result Connection::exec(const Statement& statement, const std::vector<Param>& params, Shape shape) {
     const auto values = c_values(params);
     const int n = static_cast<int>(values.size());
     const auto& name = prepared(statement, n);
-    PGresult* r = name.empty()
-                      ? PQexecParams(m_conn, statement.sql, n, nullptr, values.data(), nullptr,
-                                     nullptr, 0)
-                      : PQexecPrepared(m_conn, name.c_str(), n, values.data(), nullptr, nullptr, 0);
+    PGresult* r =
+        name.empty()
+            ? PQexecParams(m_conn, statement.sql, n, nullptr, values.data(), nullptr, nullptr, 0)
+            : PQexecPrepared(m_conn, name.c_str(), n, values.data(), nullptr, nullptr, 0);
     return finish(r, statement, shape);
 }
 
@@ -246,12 +246,11 @@ std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
     for (std::size_t i = 0; i < calls.size(); ++i) {
         const auto values = c_values(calls[i].params);
         const int n = static_cast<int>(values.size());
-        const int sent =
-            names[i].empty()
-                ? PQsendQueryParams(m_conn, calls[i].statement->sql, n, nullptr, values.data(),
-                                    nullptr, nullptr, 0)
-                : PQsendQueryPrepared(m_conn, names[i].c_str(), n, values.data(), nullptr, nullptr,
-                                      0);
+        const int sent = names[i].empty()
+                             ? PQsendQueryParams(m_conn, calls[i].statement->sql, n, nullptr,
+                                                 values.data(), nullptr, nullptr, 0)
+                             : PQsendQueryPrepared(m_conn, names[i].c_str(), n, values.data(),
+                                                   nullptr, nullptr, 0);
         if (sent != 1) {
             fail(nullptr, calls[i].statement->name);
         }
@@ -266,7 +265,7 @@ std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
         PGresult* r = PQgetResult(m_conn);
         raw.push_back(r);
         if (r != nullptr) {
-            while (PGresult* extra = PQgetResult(m_conn)) {  // the NULL ending this query
+            while (PGresult* extra = PQgetResult(m_conn)) { // the NULL ending this query
                 PQclear(extra);
             }
         }
@@ -308,9 +307,13 @@ bool Connection::in_transaction() const {
     return m_conn != nullptr && PQtransactionStatus(m_conn) != PQTRANS_IDLE;
 }
 
-bool Connection::is_open() const { return m_conn != nullptr && PQstatus(m_conn) == CONNECTION_OK; }
+bool Connection::is_open() const {
+    return m_conn != nullptr && PQstatus(m_conn) == CONNECTION_OK;
+}
 
-int Connection::server_version() const { return PQserverVersion(m_conn); }
+int Connection::server_version() const {
+    return PQserverVersion(m_conn);
+}
 
 Transaction::Transaction(Connection& conn, std::string_view begin) : m_conn(conn) {
     m_conn.run(begin, "begin");

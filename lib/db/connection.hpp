@@ -26,33 +26,49 @@ struct Statement {
 
 // The result shape a statement promises; anything else is an error naming the statement.
 enum class Shape {
-    none,       // a command: no rows come back (INSERT/UPDATE/DELETE without RETURNING)
-    one,        // exactly one row
-    maybe_one,  // zero or one row
-    rows,       // any number of rows
+    none,      // a command: no rows come back (INSERT/UPDATE/DELETE without RETURNING)
+    one,       // exactly one row
+    maybe_one, // zero or one row
+    rows,      // any number of rows
 };
 
 // A query parameter in text format; nullopt is SQL NULL.
 using Param = std::optional<std::string>;
 
-inline Param to_param(const std::string& v) { return v; }
-inline Param to_param(std::string&& v) { return std::move(v); }
-inline Param to_param(std::string_view v) { return std::string(v); }
-inline Param to_param(const char* v) { return std::string(v); }
-inline Param to_param(bool v) { return std::string(v ? "true" : "false"); }
-inline Param to_param(std::nullopt_t) { return std::nullopt; }
-inline Param to_param(const Uuid& v) { return v.str(); }
-inline Param to_param(Timestamp v) { return format_timestamp(v, true); }
-inline Param to_param(double v) { return std::to_string(v); }
+inline Param to_param(const std::string& v) {
+    return v;
+}
+inline Param to_param(std::string&& v) {
+    return std::move(v);
+}
+inline Param to_param(std::string_view v) {
+    return std::string(v);
+}
+inline Param to_param(const char* v) {
+    return std::string(v);
+}
+inline Param to_param(bool v) {
+    return std::string(v ? "true" : "false");
+}
+inline Param to_param(std::nullopt_t) {
+    return std::nullopt;
+}
+inline Param to_param(const Uuid& v) {
+    return v.str();
+}
+inline Param to_param(Timestamp v) {
+    return format_timestamp(v, true);
+}
+inline Param to_param(double v) {
+    return std::to_string(v);
+}
 template <std::integral T>
-    requires(!std::same_as<T, bool>)
-Param to_param(T v) {
+requires(!std::same_as<T, bool>) Param to_param(T v) {
     return std::to_string(v);
 }
 // A uuid[] literal ("{a,b}"); cast the parameter with $n::uuid[].
 Param to_param(const std::vector<Uuid>& ids);
-template <class T>
-Param to_param(const std::optional<T>& v) {
+template <class T> Param to_param(const std::optional<T>& v) {
     return v ? to_param(*v) : Param{};
 }
 
@@ -82,8 +98,7 @@ struct Call {
     std::vector<Param> params;
     Shape shape;
 };
-template <class... Args>
-Call call(const Statement& s, Shape shape, const Args&... args) {
+template <class... Args> Call call(const Statement& s, Shape shape, const Args&... args) {
     return {&s, {to_param(args)...}, shape};
 }
 
@@ -106,20 +121,16 @@ public:
 
     Result exec(const Statement& statement, const std::vector<Param>& params, Shape shape);
 
-    template <class... Args>
-    Result none(const Statement& s, const Args&... args) {
+    template <class... Args> Result none(const Statement& s, const Args&... args) {
         return exec(s, {to_param(args)...}, Shape::none);
     }
-    template <class... Args>
-    Result one(const Statement& s, const Args&... args) {
+    template <class... Args> Result one(const Statement& s, const Args&... args) {
         return exec(s, {to_param(args)...}, Shape::one);
     }
-    template <class... Args>
-    Result maybe_one(const Statement& s, const Args&... args) {
+    template <class... Args> Result maybe_one(const Statement& s, const Args&... args) {
         return exec(s, {to_param(args)...}, Shape::maybe_one);
     }
-    template <class... Args>
-    Result rows(const Statement& s, const Args&... args) {
+    template <class... Args> Result rows(const Statement& s, const Args&... args) {
         return exec(s, {to_param(args)...}, Shape::rows);
     }
 
@@ -146,7 +157,7 @@ private:
     Result finish(pg_result* result, const Statement& statement, Shape shape);
 
     pg_conn* m_conn = nullptr;
-    std::unordered_map<std::string, std::string> m_prepared;  // SQL text -> name
+    std::unordered_map<std::string, std::string> m_prepared; // SQL text -> name
 };
 
 // Rolls back on destruction unless commit() was called; exceptions unwind safely.

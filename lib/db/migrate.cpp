@@ -31,15 +31,14 @@ namespace {
 // Serialises concurrent migrate runs ("emailq" in ASCII).
 constexpr long long k_migrate_lock = 0x656d61696c71;
 
-constexpr Statement k_create_table{
-    "create_migrations_table",
-    "CREATE TABLE IF NOT EXISTS emailqueue_migrations ("
-    " version integer PRIMARY KEY,"
-    " name text NOT NULL,"
-    " checksum text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())"};
-constexpr Statement k_table_exists{
-    "migrations_table_exists", "SELECT to_regclass('emailqueue_migrations') IS NOT NULL AS ok"};
+constexpr Statement k_create_table{"create_migrations_table",
+                                   "CREATE TABLE IF NOT EXISTS emailqueue_migrations ("
+                                   " version integer PRIMARY KEY,"
+                                   " name text NOT NULL,"
+                                   " checksum text NOT NULL,"
+                                   " applied_at timestamptz NOT NULL DEFAULT now())"};
+constexpr Statement k_table_exists{"migrations_table_exists",
+                                   "SELECT to_regclass('emailqueue_migrations') IS NOT NULL AS ok"};
 constexpr Statement k_applied{
     "applied_migrations",
     "SELECT version, name, checksum, applied_at FROM emailqueue_migrations ORDER BY version"};
@@ -94,9 +93,9 @@ std::string find_sql_dir(const std::optional<std::string>& override_dir) {
     }
     if (const char* env = std::getenv("EMAILQUEUE_SQL_DIR"); env != nullptr && *env) {
         if (!usable(env)) {
-            throw Error(ExitCode::schema,
-                        fmt::format("EMAILQUEUE_SQL_DIR: migrations folder '{}' does not exist",
-                                    env));
+            throw Error(
+                ExitCode::schema,
+                fmt::format("EMAILQUEUE_SQL_DIR: migrations folder '{}' does not exist", env));
         }
         return env;
     }
@@ -129,8 +128,8 @@ std::vector<Migration> load_migrations(const std::string& dir) {
         }
         std::ifstream in(entry.path(), std::ios::binary);
         if (!in) {
-            throw Error(ExitCode::io, fmt::format("cannot read migration '{}'",
-                                                  entry.path().string()));
+            throw Error(ExitCode::io,
+                        fmt::format("cannot read migration '{}'", entry.path().string()));
         }
         std::ostringstream ss;
         ss << in.rdbuf();

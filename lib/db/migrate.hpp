@@ -13,10 +13,10 @@ namespace eq::db {
 // One file sql/NNN_name.sql. Versions are applied in ascending order, each once.
 struct Migration {
     int version = 0;
-    std::string name;      // "002_email_queue"
-    std::string path;      // where it was read from
+    std::string name; // "002_email_queue"
+    std::string path; // where it was read from
     std::string sql;
-    std::string checksum;  // sha256 of the file, recorded when applied
+    std::string checksum; // sha256 of the file, recorded when applied
 };
 
 struct AppliedMigration {

@@ -23,8 +23,8 @@ Pool::Lease Pool::acquire() {
     ++m_open;
     lock.unlock();
     try {
-        return Lease(*this, std::make_unique<Connection>(
-                                Connection::open(m_conninfo, m_application_name)));
+        return Lease(
+            *this, std::make_unique<Connection>(Connection::open(m_conninfo, m_application_name)));
     } catch (...) {
         lock.lock();
         --m_open;
@@ -38,7 +38,7 @@ void Pool::give_back(std::unique_ptr<Connection> conn) {
     if (conn->is_open() && !conn->in_transaction()) {
         m_idle.push_back(std::move(conn));
     } else {
-        --m_open;  // broken or left mid-transaction: close it, open a fresh one next time
+        --m_open; // broken or left mid-transaction: close it, open a fresh one next time
     }
     m_available.notify_one();
 }

@@ -24,7 +24,8 @@ public:
     // A connection on loan; returned to the pool when destroyed.
     class Lease {
     public:
-        Lease(Pool& pool, std::unique_ptr<Connection> conn) : m_pool(&pool), m_conn(std::move(conn)) {}
+        Lease(Pool& pool, std::unique_ptr<Connection> conn)
+            : m_pool(&pool), m_conn(std::move(conn)) {}
         Lease(Lease&& other) noexcept = default;
         Lease& operator=(Lease&&) = delete;
         Lease(const Lease&) = delete;

@@ -36,7 +36,9 @@ Result::~Result() {
     }
 }
 
-int Result::rows() const { return m_result == nullptr ? 0 : PQntuples(m_result); }
+int Result::rows() const {
+    return m_result == nullptr ? 0 : PQntuples(m_result);
+}
 
 Row Result::only() const {
     if (rows() != 1) {
@@ -83,7 +85,9 @@ std::string_view Row::required(std::string_view column) const {
     return *v;
 }
 
-std::string Row::text(std::string_view column) const { return std::string(required(column)); }
+std::string Row::text(std::string_view column) const {
+    return std::string(required(column));
+}
 
 std::optional<std::string> Row::opt_text(std::string_view column) const {
     const auto v = get(column);
@@ -120,8 +124,7 @@ Timestamp Row::time(std::string_view column) const {
     auto parsed = parse_timestamp(v);
     if (!parsed) {
         throw Error(ExitCode::internal, fmt::format("statement '{}': column '{}': {}",
-                                                    m_result->statement(), column,
-                                                    parsed.error()));
+                                                    m_result->statement(), column, parsed.error()));
     }
     return *parsed;
 }
@@ -134,8 +137,7 @@ Uuid Row::uuid(std::string_view column) const {
     auto parsed = Uuid::parse(required(column));
     if (!parsed) {
         throw Error(ExitCode::internal, fmt::format("statement '{}': column '{}': {}",
-                                                    m_result->statement(), column,
-                                                    parsed.error()));
+                                                    m_result->statement(), column, parsed.error()));
     }
     return *parsed;
 }

@@ -59,7 +59,7 @@ public:
     // Rows changed by an INSERT, UPDATE or DELETE.
     std::int64_t affected() const;
 
-    int column(std::string_view name) const;  // throws when absent
+    int column(std::string_view name) const; // throws when absent
     const std::string& statement() const { return m_statement; }
     pg_result* handle() const { return m_result; }
 

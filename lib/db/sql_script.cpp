@@ -18,8 +18,8 @@ std::vector<ScriptStatement> split_script(std::string_view sql) {
     std::vector<ScriptStatement> out;
     std::string current;
     int line = 1;
-    int start_line = 0;  // 0: no significant character yet
-    std::size_t start_offset = 0;  // where the statement's first significant character is
+    int start_line = 0;           // 0: no significant character yet
+    std::size_t start_offset = 0; // where the statement's first significant character is
     std::size_t i = 0;
     const auto n = sql.size();
 
@@ -77,7 +77,7 @@ std::vector<ScriptStatement> split_script(std::string_view sql) {
                 } else if (sql[i] == c) {
                     take(1);
                     if (i < n && sql[i] == c) {
-                        take(1);  // doubled quote inside the literal
+                        take(1); // doubled quote inside the literal
                     } else {
                         break;
                     }

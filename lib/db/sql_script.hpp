@@ -7,8 +7,8 @@
 namespace eq::db {
 
 struct ScriptStatement {
-    std::string sql;  // from its first significant character, without the ';'
-    int line;         // 1-based line where the statement starts
+    std::string sql; // from its first significant character, without the ';'
+    int line;        // 1-based line where the statement starts
 };
 
 // Splits a SQL script into statements at top-level semicolons, honouring quotes,

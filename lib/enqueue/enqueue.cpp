@@ -1,5 +1,10 @@
 #include "enqueue/enqueue.hpp"
 
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <limits>
+
 #include "cli/app.hpp"
 #include "db/connection.hpp"
 #include "enqueue/enqueue_run.hpp"
@@ -7,10 +12,6 @@
 #include "log/log.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
-
-#include <cstdio>
-#include <fmt/format.h>
-#include <limits>
 
 namespace eq::enqueue {
 

@@ -1,13 +1,13 @@
 #include "enqueue/enqueue_run.hpp"
 
+#include <fmt/format.h>
+
 #include "campaign/campaign.hpp"
 #include "campaign/campaign_run.hpp"
 #include "campaign/company_account.hpp"
 #include "db/connection.hpp"
 #include "enqueue/validation.hpp"
 #include "util/error.hpp"
-
-#include <fmt/format.h>
 
 namespace eq::enqueue {
 

@@ -1,14 +1,14 @@
 #pragma once
 
-#include "enqueue/fan_out.hpp"
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "enqueue/fan_out.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::config {
 struct Config;

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <cstdint>
 #include <optional>
+
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::db {
 class Connection;

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "enqueue/enqueue_run.hpp"
-#include "util/json.hpp"
-
 #include <span>
 #include <string>
+
+#include "enqueue/enqueue_run.hpp"
+#include "util/json.hpp"
 
 namespace eq::enqueue {
 

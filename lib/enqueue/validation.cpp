@@ -1,12 +1,13 @@
 #include "enqueue/validation.hpp"
 
+#include <fmt/format.h>
+
+#include <vector>
+
 #include "config/config.hpp"
 #include "content/template.hpp"
 #include "message/address.hpp"
 #include "util/strings.hpp"
-
-#include <fmt/format.h>
-#include <vector>
 
 namespace eq::enqueue {
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "campaign/campaign.hpp"
-#include "campaign/company_account.hpp"
-
 #include <optional>
 #include <string>
+
+#include "campaign/campaign.hpp"
+#include "campaign/company_account.hpp"
 
 namespace eq::config {
 struct Config;

@@ -1,12 +1,13 @@
 #include "log/log.hpp"
 
-#include "util/json.hpp"
+#include <syslog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <mutex>
-#include <syslog.h>
-#include <unistd.h>
+
+#include "util/json.hpp"
 
 namespace eq::log {
 

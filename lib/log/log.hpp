@@ -1,12 +1,12 @@
 #pragma once
 
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::log {
 

@@ -12,8 +12,9 @@ Budget compute_budget(const throttle::EmailThrottleSettings& settings,
     const std::int64_t hour = settings.max_emails_per_hour - usage.sent_last_hour - usage.in_flight;
     const std::int64_t day = settings.max_emails_per_day - usage.sent_last_day - usage.in_flight;
     const std::int64_t allowed = std::min({hour, day, std::int64_t{batch_cap}});
-    Budget b{std::max<std::int64_t>(0, allowed),
-             allowed == hour ? "hourly limit" : allowed == day ? "daily limit" : "batch cap"};
+    Budget b{std::max<std::int64_t>(0, allowed), allowed == hour  ? "hourly limit"
+                                                 : allowed == day ? "daily limit"
+                                                                  : "batch cap"};
     return b;
 }
 

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "util/time.hpp"
-
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
+
+#include "util/time.hpp"
 
 namespace eq::policy {
 

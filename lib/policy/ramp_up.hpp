@@ -1,9 +1,9 @@
 #pragma once
 
-#include "util/time.hpp"
-
 #include <optional>
 #include <string_view>
+
+#include "util/time.hpp"
 
 namespace eq::policy {
 

@@ -8,7 +8,9 @@ namespace eq::policy {
 namespace {
 
 // 2^n without overflow: anything past 2^30 is far beyond every cap.
-std::int64_t power_of_two(int n) { return std::int64_t{1} << std::clamp(n, 0, 30); }
+std::int64_t power_of_two(int n) {
+    return std::int64_t{1} << std::clamp(n, 0, 30);
+}
 
 } // namespace
 

@@ -5,14 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
-#include <type_traits>
 #include <random>
 #include <set>
 #include <thread>
+#include <type_traits>
 
 #include "campaign/company_account.hpp"
-#include "campaign/run_control.hpp"
 #include "campaign/completion.hpp"
+#include "campaign/run_control.hpp"
 #include "cli/signals.hpp"
 #include "content/compose.hpp"
 #include "content/links.hpp"
@@ -89,9 +89,8 @@ public:
             return m_result;
         }
         fault_point("claimed");
-        auto account = with_db([&](db::Connection& c) {
-            return campaign::find_company_account(c, m_company);
-        });
+        auto account = with_db(
+            [&](db::Connection& c) { return campaign::find_company_account(c, m_company); });
         if (!account) {
             release(ids, "the company no longer exists");
             return m_result;
@@ -106,19 +105,17 @@ public:
         }
         std::optional<smtp::Session> session;
         if (!m_ctx.dry_run) {
-            session.emplace(smtp::SessionOptions{*m_config.provider(m_account.account_type),
-                                                 m_account.account_email, std::move(password),
-                                                 std::string(),
-                                                 smtp::Timeouts::from_config(m_config.smtp)});
+            session.emplace(smtp::SessionOptions{
+                *m_config.provider(m_account.account_type), m_account.account_email,
+                std::move(password), std::string(), smtp::Timeouts::from_config(m_config.smtp)});
         }
         m_last_lease_renewal = Clock::now();
         for (std::size_t start = 0; start < ids.size(); start += k_chunk) {
             const std::vector<Uuid> chunk(
                 ids.begin() + static_cast<std::ptrdiff_t>(start),
                 ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + k_chunk)));
-            const auto rows = with_db([&](db::Connection& c) {
-                return queue::load_claimed_rows(c, chunk);
-            });
+            const auto rows =
+                with_db([&](db::Connection& c) { return queue::load_claimed_rows(c, chunk); });
             for (std::size_t i = 0; i < rows.size(); ++i) {
                 const auto& row = rows[i];
                 m_runs.insert(row.item.campaign_run_id);
@@ -142,8 +139,7 @@ public:
     }
 
 private:
-    template <class F>
-    std::invoke_result_t<F, db::Connection&> with_db(F&& f) {
+    template <class F> std::invoke_result_t<F, db::Connection&> with_db(F&& f) {
         auto lease = m_ctx.pool.acquire();
         return f(*lease);
     }
@@ -157,15 +153,15 @@ private:
             const auto state = throttle::get_company_state(c, m_company);
             if (state.held_now) {
                 m_result.company_held = true;
-                m_result.hold_reason = fmt::format(
-                    "held until {}: {}", format_timestamp(*state.held_until),
-                    state.hold_reason.value_or("account error"));
+                m_result.hold_reason =
+                    fmt::format("held until {}: {}", format_timestamp(*state.held_until),
+                                state.hold_reason.value_or("account error"));
                 return std::vector<Uuid>{};
             }
             const auto usage = throttle::get_window_usage(c, m_company);
             const auto schedule = throttle::get_sending_schedule(c, m_company);
             const auto now = throttle::database_clock(c);
-            m_claimed_at = Clock::now();  // the plan's offsets count from here
+            m_claimed_at = Clock::now(); // the plan's offsets count from here
             auto limits = settings;
             limits.max_emails_per_day =
                 policy::ramped_daily_limit(settings.max_emails_per_day, schedule.ramp_start,
@@ -177,9 +173,9 @@ private:
                 m_result.hold_reason = "throttle disabled";
                 return std::vector<Uuid>{};
             }
-            m_plan = policy::plan_sends(now, state.next_send_at, schedule.min_gap, schedule.jitter,
-                                        m_config.processing.run_length, budget.allowed,
-                                        jitter_draw);
+            m_plan =
+                policy::plan_sends(now, state.next_send_at, schedule.min_gap, schedule.jitter,
+                                   m_config.processing.run_length, budget.allowed, jitter_draw);
             const auto limit = static_cast<std::int64_t>(m_plan.sends.size());
             std::vector<Uuid> ids;
             if (m_ctx.dry_run) {
@@ -188,8 +184,8 @@ private:
                     ids.push_back(item.id);
                 }
             } else {
-                ids = queue::claim_rows(c, m_company, limit, m_ctx.worker,
-                                        m_config.processing.lease);
+                ids =
+                    queue::claim_rows(c, m_company, limit, m_ctx.worker, m_config.processing.lease);
                 // The slots this run took are reserved before the lock is released.
                 if (const auto next = m_plan.next_send_at(ids.size())) {
                     throttle::set_next_send_at(c, m_company, *next);
@@ -227,7 +223,8 @@ private:
     Next handle(const queue::ClaimedRow& row, smtp::Session* session) {
         const auto& item = row.item;
         if (!row.lead_found || row.lead_deleted) {
-            return fail(item, row.lead_found ? "the lead was deleted" : "the lead no longer exists");
+            return fail(item,
+                        row.lead_found ? "the lead was deleted" : "the lead no longer exists");
         }
         if (!row.campaign_found) {
             return fail(item, "the campaign no longer exists");
@@ -244,10 +241,13 @@ private:
                                 "the address is on the do-not-email list");
         }
         const auto composed = content::compose_content(
-            m_config.content, {item.subject, item.email_body, row.campaign_template,
+            m_config.content, {item.subject,
+                               item.email_body,
+                               row.campaign_template,
                                {to_fields(row.lead), m_company_fields, to_fields(row.campaign)}});
         if (const auto* failure = std::get_if<content::ContentFailure>(&composed)) {
-            return failure->transient ? retry(item, failure->message) : fail(item, failure->message);
+            return failure->transient ? retry(item, failure->message)
+                                      : fail(item, failure->message);
         }
         const auto& content = std::get<content::Content>(composed);
 
@@ -277,7 +277,7 @@ private:
         const auto stored = queue::started(flush({queue::start_send_call(
             item.id, m_ctx.worker, message_id, m_config.processing.lease)})[0]);
         if (!stored) {
-            return Next::go_on;  // no longer ours (recovered, cancelled): not sent
+            return Next::go_on; // no longer ours (recovered, cancelled): not sent
         }
         if (*stored != message_id) {
             bytes = build(row, content, to, *stored);
@@ -291,13 +291,14 @@ private:
         const auto verdict = policy::classify(outcome);
         switch (verdict.verdict) {
         case policy::Verdict::sent:
-            defer(queue::sent_call({item.id, m_ctx.worker, content.subject, content.html_body,
-                                    message::display_name_for(m_account.account_email,
-                                                              m_account.name),
-                                    m_account.account_email, to}),
+            defer(queue::sent_call(
+                      {item.id, m_ctx.worker, content.subject, content.html_body,
+                       message::display_name_for(m_account.account_email, m_account.name),
+                       m_account.account_email, to}),
                   [this] { ++m_result.sent; });
             return Next::go_on;
-        case policy::Verdict::retry_later: return retry(item, verdict.reason);
+        case policy::Verdict::retry_later:
+            return retry(item, verdict.reason);
         case policy::Verdict::fail_row:
             if (verdict.bad_recipient) {
                 // The address does not exist: no other campaign of the company tries it.
@@ -340,11 +341,12 @@ private:
             }
         }
         if (!m_config.unsubscribe.url.empty()) {
-            m.list_unsubscribe = content::unsubscribe_url(
-                m_config.unsubscribe.url, {item.lead_id, item.company_id, item.campaign_id, log_id});
+            m.list_unsubscribe =
+                content::unsubscribe_url(m_config.unsubscribe.url,
+                                         {item.lead_id, item.company_id, item.campaign_id, log_id});
         }
-        m.html_body = content::add_tracking_pixel(content.html_body, m_config.tracking.base_url,
-                                                  log_id);
+        m.html_body =
+            content::add_tracking_pixel(content.html_body, m_config.tracking.base_url, log_id);
         return message::build_message(m);
     }
 
@@ -391,11 +393,11 @@ private:
         flush();
         with_db([&](db::Connection& c) {
             const auto state = throttle::get_company_state(c, m_company);
-            const auto delay =
-                quota ? k_quota_hold
-                      : policy::company_hold_delay(state.consecutive_holds,
-                                                   m_config.processing.hold_delay,
-                                                   m_config.processing.max_hold_delay);
+            const auto delay = quota
+                                   ? k_quota_hold
+                                   : policy::company_hold_delay(state.consecutive_holds,
+                                                                m_config.processing.hold_delay,
+                                                                m_config.processing.max_hold_delay);
             return throttle::hold_company(c, m_company, reason, delay);
         });
     }
@@ -405,9 +407,8 @@ private:
             return;
         }
         flush();
-        m_result.released += with_db([&](db::Connection& c) {
-            return queue::release_rows(c, ids, m_ctx.worker, reason);
-        });
+        m_result.released += with_db(
+            [&](db::Connection& c) { return queue::release_rows(c, ids, m_ctx.worker, reason); });
     }
 
     // The claimed ids from `from` on (the row in hand and those after it).

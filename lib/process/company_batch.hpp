@@ -18,7 +18,7 @@ struct CompanyResult {
     std::int64_t sent = 0;
     std::int64_t failed = 0;
     std::int64_t skipped = 0;
-    std::int64_t held_rows = 0;  // outcome unknown
+    std::int64_t held_rows = 0; // outcome unknown
     std::int64_t retried = 0;
     std::int64_t released = 0;   // claimed rows given back unsent (company held, stopping)
     bool company_held = false;   // not sent to: disabled, backing off, or held now
@@ -34,7 +34,7 @@ struct BatchContext {
     const config::Config& config;
     db::Pool& pool;
     const crypto::FernetKey& key;
-    std::string worker;  // host:pid:nonce, stored in email_queue.claimed_by
+    std::string worker; // host:pid:nonce, stored in email_queue.claimed_by
     bool dry_run = false;
 };
 

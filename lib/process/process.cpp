@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
         log::info("another queue-process is running; nothing done (--single)");
         if (cli::stdout_is_terminal() || common.json) {
             if (common.json) {
-                cli::print_json(Json(Json::Object{{"skipped", "another queue-process is running"}}));
+                cli::print_json(
+                    Json(Json::Object{{"skipped", "another queue-process is running"}}));
             } else {
                 std::cout << "another queue-process is running; nothing done (--single)\n";
             }

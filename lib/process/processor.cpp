@@ -26,28 +26,26 @@ namespace eq::process {
 namespace {
 
 // Held shared by every invocation, tried exclusively by --single.
-constexpr long long k_global_lock = 0x656d61696c70;  // "emailp"
+constexpr long long k_global_lock = 0x656d61696c70; // "emailp"
 
-constexpr db::Statement k_try_exclusive{"single_try_lock",
-                                        "SELECT pg_try_advisory_lock($1) AS ok"};
+constexpr db::Statement k_try_exclusive{"single_try_lock", "SELECT pg_try_advisory_lock($1) AS ok"};
 constexpr db::Statement k_lock_shared{"lock_shared", "SELECT pg_advisory_lock_shared($1)"};
 constexpr db::Statement k_unlock_exclusive{"single_unlock", "SELECT pg_advisory_unlock($1)"};
 
 // Companies with at least one due pending row. A skip scan over the pending-rows index
 // visits each company with pending rows once, however many rows it has queued.
 constexpr db::Statement k_due_companies{
-    "due_companies",
-    "WITH RECURSIVE c AS ("
-    " (SELECT company_id FROM email_queue WHERE status = 'pending'"
-    "  ORDER BY company_id LIMIT 1)"
-    " UNION ALL"
-    " SELECT (SELECT q.company_id FROM email_queue q"
-    "         WHERE q.status = 'pending' AND q.company_id > c.company_id"
-    "         ORDER BY q.company_id LIMIT 1)"
-    " FROM c WHERE c.company_id IS NOT NULL)"
-    " SELECT c.company_id FROM c WHERE c.company_id IS NOT NULL"
-    "  AND EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.company_id"
-    "              AND q.status = 'pending' AND q.scheduled_for <= now())"};
+    "due_companies", "WITH RECURSIVE c AS ("
+                     " (SELECT company_id FROM email_queue WHERE status = 'pending'"
+                     "  ORDER BY company_id LIMIT 1)"
+                     " UNION ALL"
+                     " SELECT (SELECT q.company_id FROM email_queue q"
+                     "         WHERE q.status = 'pending' AND q.company_id > c.company_id"
+                     "         ORDER BY q.company_id LIMIT 1)"
+                     " FROM c WHERE c.company_id IS NOT NULL)"
+                     " SELECT c.company_id FROM c WHERE c.company_id IS NOT NULL"
+                     "  AND EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.company_id"
+                     "              AND q.status = 'pending' AND q.scheduled_for <= now())"};
 
 constexpr db::Statement k_company_exists{"company_exists",
                                          "SELECT 1 AS ok FROM companies WHERE id = $1"};
@@ -68,8 +66,8 @@ std::vector<Uuid> due_companies(db::Connection& conn, const Options& options) {
 }
 
 crypto::FernetKey derive_key(const config::Config& config) {
-    auto key = crypto::FernetKey::derive(config.secrets.encryption_key,
-                                         config.secrets.encryption_salt);
+    auto key =
+        crypto::FernetKey::derive(config.secrets.encryption_key, config.secrets.encryption_salt);
     if (!key) {
         throw Error(ExitCode::config,
                     fmt::format("cannot decrypt the sending accounts' passwords: {}", key.error()),
@@ -84,9 +82,9 @@ Timestamp now() {
         std::chrono::system_clock::now());
 }
 
-void process_companies(db::Connection& conn, const config::Config& config,
-                       const Options& options, const ProgressFn& progress, Summary& summary,
-                       const std::string& host, int pid);
+void process_companies(db::Connection& conn, const config::Config& config, const Options& options,
+                       const ProgressFn& progress, Summary& summary, const std::string& host,
+                       int pid);
 
 } // namespace
 
@@ -127,9 +125,9 @@ std::optional<Summary> run_invocation(const config::Config& config, const Option
     }
     summary.finished_at = now();
     if (!summary.errors.empty()) {
-        summary.error = fmt::format("{} compan{} failed: {}", summary.errors.size(),
-                                    summary.errors.size() == 1 ? "y" : "ies",
-                                    summary.errors.front().line());
+        summary.error =
+            fmt::format("{} compan{} failed: {}", summary.errors.size(),
+                        summary.errors.size() == 1 ? "y" : "ies", summary.errors.front().line());
     }
     if (!options.dry_run) {
         finish_invocation(conn, summary);
@@ -139,9 +137,9 @@ std::optional<Summary> run_invocation(const config::Config& config, const Option
 
 namespace {
 
-void process_companies(db::Connection& conn, const config::Config& config,
-                       const Options& options, const ProgressFn& progress, Summary& summary,
-                       const std::string& host, int pid) {
+void process_companies(db::Connection& conn, const config::Config& config, const Options& options,
+                       const ProgressFn& progress, Summary& summary, const std::string& host,
+                       int pid) {
     if (!options.dry_run) {
         const auto recovered = queue::recover_expired(conn, config.processing.resend_unknown);
         summary.recovered = recovered.to_pending + recovered.to_held + recovered.resent;
@@ -155,10 +153,9 @@ void process_companies(db::Connection& conn, const config::Config& config,
         const auto key = derive_key(config);
         db::Pool pool(config.database.url, "queue-process",
                       static_cast<std::size_t>(config.processing.db_connections));
-        const BatchContext context{config, pool, key,
-                                   fmt::format("{}:{}:{}", host, pid,
-                                               Uuid::random().str().substr(0, 8)),
-                                   options.dry_run};
+        const BatchContext context{
+            config, pool, key,
+            fmt::format("{}:{}:{}", host, pid, Uuid::random().str().substr(0, 8)), options.dry_run};
 
         std::atomic<std::size_t> next{0};
         std::atomic<std::int64_t> done{0};

@@ -11,9 +11,9 @@
 namespace eq::process {
 
 struct Options {
-    std::optional<Uuid> company;  // only this company
+    std::optional<Uuid> company; // only this company
     bool dry_run = false;
-    bool single = false;          // exit at once when another invocation is running
+    bool single = false; // exit at once when another invocation is running
 };
 
 // Progress of a long run, for a terminal: companies done of all, rows sent so far.

@@ -21,8 +21,8 @@ struct ClaimedRow {
     // The address is on do_not_email for this company or for every company
     // (compared case-insensitively).
     bool suppressed = false;
-    Json lead;      // every column of the lead, as a JSON object (null when not found)
-    Json campaign;  // every column of the campaign (null when not found)
+    Json lead;     // every column of the lead, as a JSON object (null when not found)
+    Json campaign; // every column of the campaign (null when not found)
 };
 
 // The rows with these ids, in the order given. Ids that no longer exist are left out.

@@ -14,9 +14,9 @@ class Row;
 
 // The select list EmailQueueItem::from_row() reads; a macro so statements can be
 // assembled from string literals at compile time.
-#define EQ_QUEUE_ITEM_COLUMNS                                                                     \
-    "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "      \
-    "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "            \
+#define EQ_QUEUE_ITEM_COLUMNS                                                                      \
+    "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "        \
+    "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "              \
     "email_body, message_id, reference_ids, email_log_id"
 
 namespace eq::queue {

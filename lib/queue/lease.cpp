@@ -12,8 +12,8 @@ namespace {
 // collide with locks other software takes on the same database.
 constexpr int k_company_lock_space = 0x65710001;
 
-constexpr db::Statement k_lock_company{
-    "lock_company", "SELECT pg_advisory_xact_lock($1, hashtext($2::text))"};
+constexpr db::Statement k_lock_company{"lock_company",
+                                       "SELECT pg_advisory_xact_lock($1, hashtext($2::text))"};
 
 constexpr db::Statement k_claim{
     "claim_rows",
@@ -35,17 +35,15 @@ constexpr db::Statement k_claim{
     " RETURNING q.id, q.priority, q.created_at"};
 
 constexpr db::Statement k_start_send{
-    "start_send",
-    "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"
-    " message_id = COALESCE(message_id, $3),"
-    " lease_until = now() + make_interval(secs => $4)"
-    " WHERE id = $1 AND claimed_by = $2 AND status = 'processing'"
-    " RETURNING message_id"};
+    "start_send", "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"
+                  " message_id = COALESCE(message_id, $3),"
+                  " lease_until = now() + make_interval(secs => $4)"
+                  " WHERE id = $1 AND claimed_by = $2 AND status = 'processing'"
+                  " RETURNING message_id"};
 
 constexpr db::Statement k_extend{
-    "extend_leases",
-    "UPDATE email_queue SET lease_until = now() + make_interval(secs => $3)"
-    " WHERE company_id = $1 AND claimed_by = $2 AND status = 'processing'"};
+    "extend_leases", "UPDATE email_queue SET lease_until = now() + make_interval(secs => $3)"
+                     " WHERE company_id = $1 AND claimed_by = $2 AND status = 'processing'"};
 
 constexpr db::Statement k_release{
     "release_rows",
@@ -118,8 +116,7 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
 
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
                          const std::string& message_id, Seconds lease) {
-    return db::call(k_start_send, db::Shape::maybe_one, row_id, worker, message_id,
-                    lease.count());
+    return db::call(k_start_send, db::Shape::maybe_one, row_id, worker, message_id, lease.count());
 }
 
 std::optional<std::string> started(const db::Result& result) {

@@ -25,9 +25,9 @@ namespace eq::queue {
 // The status a row goes back to when it is to be tried again: 'pending', unless its run
 // was cancelled meanwhile (then 'cancelled': kept, never sent). For statements on
 // email_queue.
-#define EQ_PENDING_UNLESS_CANCELLED                                                               \
-    "(CASE WHEN EXISTS (SELECT 1 FROM email_queue_runs r"                                         \
-    "  WHERE r.campaign_run_id = email_queue.campaign_run_id AND r.control = 'cancelled')"        \
+#define EQ_PENDING_UNLESS_CANCELLED                                                                \
+    "(CASE WHEN EXISTS (SELECT 1 FROM email_queue_runs r"                                          \
+    "  WHERE r.campaign_run_id = email_queue.campaign_run_id AND r.control = 'cancelled')"         \
     " THEN 'cancelled' ELSE 'pending' END)"
 
 // Takes the per-company lock for the rest of the current transaction: two runs cannot
@@ -65,9 +65,9 @@ std::int64_t release_rows(db::Connection& conn, const std::vector<Uuid>& ids,
                           const std::optional<std::string>& error_message = std::nullopt);
 
 struct Recovered {
-    std::int64_t to_pending = 0;  // the send had not started: safe to send again
-    std::int64_t to_held = 0;     // the send had started: outcome unknown, held
-    std::int64_t resent = 0;      // outcome unknown, put back to pending (resend_unknown)
+    std::int64_t to_pending = 0; // the send had not started: safe to send again
+    std::int64_t to_held = 0;    // the send had started: outcome unknown, held
+    std::int64_t resent = 0;     // outcome unknown, put back to pending (resend_unknown)
 };
 
 // Recovers rows whose lease has passed. The update re-checks status and lease row by row

@@ -40,21 +40,19 @@ constexpr db::Statement k_sent{
     " SELECT count(*) AS n FROM q"};
 
 constexpr db::Statement k_retry{
-    "record_retry",
-    "UPDATE email_queue SET retry_count = $3,"
-    " status = CASE WHEN $4 THEN 'failed' ELSE " EQ_PENDING_UNLESS_CANCELLED " END,"
-    " scheduled_for = CASE WHEN $4 THEN scheduled_for"
-    "                      ELSE now() + make_interval(secs => $5) END,"
-    " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"
-    " claimed_by = CASE WHEN $4 THEN claimed_by ELSE NULL END,"
-    " error_message = $6, send_started_at = NULL, lease_until = NULL"
-    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
+    "record_retry", "UPDATE email_queue SET retry_count = $3,"
+                    " status = CASE WHEN $4 THEN 'failed' ELSE " EQ_PENDING_UNLESS_CANCELLED " END,"
+                    " scheduled_for = CASE WHEN $4 THEN scheduled_for"
+                    "                      ELSE now() + make_interval(secs => $5) END,"
+                    " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"
+                    " claimed_by = CASE WHEN $4 THEN claimed_by ELSE NULL END,"
+                    " error_message = $6, send_started_at = NULL, lease_until = NULL"
+                    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
 
 constexpr db::Statement k_final{
-    "record_final",
-    "UPDATE email_queue SET status = $3, processed_at = now(), error_message = $4,"
-    " lease_until = NULL"
-    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
+    "record_final", "UPDATE email_queue SET status = $3, processed_at = now(), error_message = $4,"
+                    " lease_until = NULL"
+                    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
 
 } // namespace
 
@@ -92,7 +90,9 @@ bool run_one(db::Connection& conn, const db::Call& c) {
 
 } // namespace
 
-bool record_sent(db::Connection& conn, const SentRecord& s) { return run_one(conn, sent_call(s)); }
+bool record_sent(db::Connection& conn, const SentRecord& s) {
+    return run_one(conn, sent_call(s));
+}
 
 bool record_retry(db::Connection& conn, const Uuid& row_id, const std::string& worker,
                   int new_retry_count, bool exhausted, Seconds delay, const std::string& error) {

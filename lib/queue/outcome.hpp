@@ -20,7 +20,7 @@ struct SentRecord {
     Uuid row_id;
     std::string worker;
     std::string subject;
-    std::string body;  // HTML as sent, without the tracking pixel
+    std::string body; // HTML as sent, without the tracking pixel
     std::string from_name;
     std::string from_email;
     std::string to_email;

@@ -34,12 +34,11 @@ const db::Statement k_next_emails_statement{
 
 namespace {
 
-constexpr db::Statement k_update_status{
-    "update_queue_item_status",
-    "UPDATE email_queue SET status = $2,"
-    " processed_at = COALESCE($3::timestamptz, processed_at),"
-    " error_message = COALESCE($4, error_message)"
-    " WHERE id = $1 RETURNING " EQ_QUEUE_ITEM_COLUMNS};
+constexpr db::Statement k_update_status{"update_queue_item_status",
+                                        "UPDATE email_queue SET status = $2,"
+                                        " processed_at = COALESCE($3::timestamptz, processed_at),"
+                                        " error_message = COALESCE($4, error_message)"
+                                        " WHERE id = $1 RETURNING " EQ_QUEUE_ITEM_COLUMNS};
 
 constexpr db::Statement k_pending_count{
     "get_pending_emails_count",
@@ -67,8 +66,8 @@ EmailQueueItem add_email_to_queue(db::Connection& conn, const NewQueueItem& item
     return EmailQueueItem::from_row(r.only());
 }
 
-std::vector<EmailQueueItem> get_next_emails_to_process(db::Connection& conn,
-                                                       const Uuid& company_id, int limit) {
+std::vector<EmailQueueItem> get_next_emails_to_process(db::Connection& conn, const Uuid& company_id,
+                                                       int limit) {
     std::vector<EmailQueueItem> out;
     if (limit <= 0) {
         return out;
@@ -82,8 +81,8 @@ std::vector<EmailQueueItem> get_next_emails_to_process(db::Connection& conn,
 EmailQueueItem update_queue_item_status(db::Connection& conn, const Uuid& id, QueueStatus status,
                                         std::optional<Timestamp> processed_at,
                                         std::optional<std::string> error_message) {
-    const auto r = conn.maybe_one(k_update_status, id, to_string(status), processed_at,
-                                  error_message);
+    const auto r =
+        conn.maybe_one(k_update_status, id, to_string(status), processed_at, error_message);
     if (r.empty()) {
         throw Error(ExitCode::not_found, fmt::format("no queue row {}", id.str()));
     }

@@ -5,9 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "queue/email_queue_item.hpp"
-
 #include "db/connection.hpp"
+#include "queue/email_queue_item.hpp"
 
 namespace eq::queue {
 
@@ -18,9 +17,9 @@ struct NewQueueItem {
     Uuid campaign_run_id;
     Uuid lead_id;
     int priority = 1;
-    std::optional<Timestamp> scheduled_for;  // default: now
+    std::optional<Timestamp> scheduled_for; // default: now
     int max_retries = 3;
-    std::optional<std::string> subject;      // pre-generated content, sent as it is
+    std::optional<std::string> subject; // pre-generated content, sent as it is
     std::optional<std::string> email_body;
     std::optional<std::string> reference_ids;
 };
@@ -33,8 +32,8 @@ EmailQueueItem add_email_to_queue(db::Connection& conn, const NewQueueItem& item
 
 // The next due pending rows of a company in send order (priority DESC, created_at),
 // without claiming them: a read for previews and dry runs.
-std::vector<EmailQueueItem> get_next_emails_to_process(db::Connection& conn,
-                                                       const Uuid& company_id, int limit);
+std::vector<EmailQueueItem> get_next_emails_to_process(db::Connection& conn, const Uuid& company_id,
+                                                       int limit);
 
 // Sets a row's status (and processed_at / error_message when given); returns the row.
 // Throws eq::Error(not_found) for an unknown id.

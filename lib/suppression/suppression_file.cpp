@@ -116,9 +116,9 @@ ImportFile parse_suppression_file(std::string_view text) {
             continue;
         }
         if (const auto problem = message::address_problem(address)) {
-            out.invalid.push_back({number, excerpt(line),
-                                   fmt::format("invalid address '{}': {}", address.substr(0, 100),
-                                               *problem)});
+            out.invalid.push_back(
+                {number, excerpt(line),
+                 fmt::format("invalid address '{}': {}", address.substr(0, 100), *problem)});
             continue;
         }
         ImportEntry entry{number, address, std::nullopt};

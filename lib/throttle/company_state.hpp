@@ -14,11 +14,11 @@ namespace eq::throttle {
 struct CompanyState {
     std::optional<Timestamp> held_until;
     std::optional<std::string> hold_reason;
-    std::optional<Timestamp> held_since;  // start of the current run of holds
-    int consecutive_holds = 0;            // holds since the last successful send
+    std::optional<Timestamp> held_since; // start of the current run of holds
+    int consecutive_holds = 0;           // holds since the last successful send
     std::optional<Timestamp> last_sent_at;
-    std::optional<Timestamp> next_send_at;  // pacing: no send of the company before this
-    bool held_now = false;  // held_until is still ahead, by the database's clock
+    std::optional<Timestamp> next_send_at; // pacing: no send of the company before this
+    bool held_now = false;                 // held_until is still ahead, by the database's clock
 };
 
 // The state, or the empty state when the company has no row yet.

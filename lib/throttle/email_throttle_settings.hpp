@@ -21,7 +21,7 @@ struct EmailThrottleSettings {
     int max_emails_per_day = k_default_per_day;
     // false: the company's queue is not processed at all (held).
     bool enabled = true;
-    std::optional<Timestamp> created_at;  // absent: no row, the defaults apply
+    std::optional<Timestamp> created_at; // absent: no row, the defaults apply
     std::optional<Timestamp> updated_at;
 
     bool is_default() const { return !created_at.has_value(); }

@@ -1,11 +1,12 @@
 #include "throttle/sending_schedule.hpp"
 
-#include "util/strings.hpp"
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <fmt/format.h>
+
+#include "util/strings.hpp"
 
 namespace eq::throttle {
 

@@ -1,14 +1,14 @@
 #pragma once
 
-#include "db/connection.hpp"
-#include "util/expected.hpp"
-#include "util/time.hpp"
-#include "util/uuid.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "db/connection.hpp"
+#include "util/expected.hpp"
+#include "util/time.hpp"
+#include "util/uuid.hpp"
 
 namespace eq::throttle {
 

@@ -32,9 +32,8 @@ constexpr db::Statement k_upsert{
     " updated_at"};
 
 constexpr db::Statement k_sent_count{
-    "get_emails_sent_count",
-    "SELECT count(*) AS n FROM email_queue"
-    " WHERE company_id = $1 AND status = 'sent' AND processed_at >= $2"};
+    "get_emails_sent_count", "SELECT count(*) AS n FROM email_queue"
+                             " WHERE company_id = $1 AND status = 'sent' AND processed_at >= $2"};
 
 } // namespace
 
@@ -87,8 +86,8 @@ EmailThrottleSettings update_email_throttle_settings(db::Connection& conn, const
             throw Error(ExitCode::usage, fmt::format("{} {} is negative", name, *value));
         }
     }
-    const auto r = conn.maybe_one(k_upsert, company_id, max_emails_per_hour, max_emails_per_day,
-                                  enabled);
+    const auto r =
+        conn.maybe_one(k_upsert, company_id, max_emails_per_hour, max_emails_per_day, enabled);
     if (r.empty()) {
         no_company(company_id);
     }

@@ -3,9 +3,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "throttle/email_throttle_settings.hpp"
-
 #include "db/connection.hpp"
+#include "throttle/email_throttle_settings.hpp"
 
 namespace eq::throttle {
 

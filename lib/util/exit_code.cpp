@@ -8,8 +8,9 @@ std::span<const ExitCodeInfo> exit_code_table() {
     static constexpr std::array<ExitCodeInfo, 16> k_table{{
         {ExitCode::ok, "ok", "success"},
         {ExitCode::partial, "partial", "the command ran but part of its work failed"},
-        {ExitCode::usage, "usage", "bad command line: unknown option, malformed UUID, time, "
-                                   "duration or number"},
+        {ExitCode::usage, "usage",
+         "bad command line: unknown option, malformed UUID, time, "
+         "duration or number"},
         {ExitCode::data, "data", "data in the database is unusable (campaign, template, account)"},
         {ExitCode::not_found, "not-found", "no such company, campaign, run or row"},
         {ExitCode::conflict, "conflict", "the object's state forbids the operation"},

@@ -13,8 +13,7 @@ struct Failure {
 
 // Value-or-error for low-level code that must not throw (parsers, validators).
 // Commands turn a Failure into an eq::Error with the right exit code.
-template <class T>
-class Expected {
+template <class T> class Expected {
 public:
     Expected(T value) : m_v(std::move(value)) {}
     Expected(Failure failure) : m_v(std::move(failure)) {}
@@ -36,6 +35,8 @@ private:
     std::variant<T, Failure> m_v;
 };
 
-inline Failure fail(std::string message) { return Failure{std::move(message)}; }
+inline Failure fail(std::string message) {
+    return Failure{std::move(message)};
+}
 
 } // namespace eq

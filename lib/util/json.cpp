@@ -58,13 +58,27 @@ void json_quote(std::string& out, std::string_view s) {
     for (const char ch : s) {
         const auto c = static_cast<unsigned char>(ch);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 out += fmt::format("\\u{:04x}", c);
@@ -84,15 +98,23 @@ void Json::write(std::string& out, int indent, int depth) const {
         }
     };
     switch (m_v.index()) {
-    case 0: out += "null"; break;
-    case 1: out += std::get<bool>(m_v) ? "true" : "false"; break;
-    case 2: out += fmt::format("{}", std::get<std::int64_t>(m_v)); break;
+    case 0:
+        out += "null";
+        break;
+    case 1:
+        out += std::get<bool>(m_v) ? "true" : "false";
+        break;
+    case 2:
+        out += fmt::format("{}", std::get<std::int64_t>(m_v));
+        break;
     case 3: {
         const double d = std::get<double>(m_v);
         out += std::isfinite(d) ? fmt::format("{}", d) : "null";
         break;
     }
-    case 4: json_quote(out, std::get<std::string>(m_v)); break;
+    case 4:
+        json_quote(out, std::get<std::string>(m_v));
+        break;
     case 5: {
         const auto& arr = std::get<Array>(m_v);
         out.push_back('[');
@@ -155,8 +177,8 @@ public:
         }
         skip_ws();
         if (m_p != m_s.size()) {
-            return fail(fmt::format("invalid JSON at offset {}: unexpected text after the value",
-                                    m_p));
+            return fail(
+                fmt::format("invalid JSON at offset {}: unexpected text after the value", m_p));
         }
         return v;
     }
@@ -304,14 +326,30 @@ private:
             }
             const char e = m_s[m_p++];
             switch (e) {
-            case '"': out.push_back('"'); break;
-            case '\\': out.push_back('\\'); break;
-            case '/': out.push_back('/'); break;
-            case 'b': out.push_back('\b'); break;
-            case 'f': out.push_back('\f'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 't': out.push_back('\t'); break;
+            case '"':
+                out.push_back('"');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case '/':
+                out.push_back('/');
+                break;
+            case 'b':
+                out.push_back('\b');
+                break;
+            case 'f':
+                out.push_back('\f');
+                break;
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
             case 'u': {
                 unsigned cp = 0;
                 if (!hex4(cp)) {
@@ -333,7 +371,8 @@ private:
                 append_utf8(out, cp);
                 break;
             }
-            default: return error("bad escape");
+            default:
+                return error("bad escape");
             }
         }
     }
@@ -410,6 +449,8 @@ private:
 
 } // namespace
 
-Expected<Json> Json::parse(std::string_view text) { return Parser(text).run(); }
+Expected<Json> Json::parse(std::string_view text) {
+    return Parser(text).run();
+}
 
 } // namespace eq

@@ -36,8 +36,7 @@ public:
     Json(std::string_view s) : m_v(std::string(s)) {}
     Json(Array a) : m_v(std::move(a)) {}
     Json(Object o) : m_v(std::move(o)) {}
-    template <class T>
-    Json(const std::optional<T>& o) : Json() {
+    template <class T> Json(const std::optional<T>& o) : Json() {
         if (o) {
             *this = Json(*o);
         }

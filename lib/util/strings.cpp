@@ -84,8 +84,8 @@ std::optional<std::string> closest_match(std::string_view word,
     return best;
 }
 
-Expected<std::int64_t> parse_integer(std::string_view text, std::string_view what,
-                                     std::int64_t min, std::int64_t max) {
+Expected<std::int64_t> parse_integer(std::string_view text, std::string_view what, std::int64_t min,
+                                     std::int64_t max) {
     const auto t = trim(text);
     std::int64_t value = 0;
     const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
@@ -94,8 +94,8 @@ Expected<std::int64_t> parse_integer(std::string_view text, std::string_view wha
     }
     if (value < min || value > max) {
         if (value < 0 && min >= 0) {
-            return fail(fmt::format("{}: {} is negative; it must be at least {}", what, value,
-                                    min));
+            return fail(
+                fmt::format("{}: {} is negative; it must be at least {}", what, value, min));
         }
         return fail(fmt::format("{}: {} is out of range [{}, {}]", what, value, min, max));
     }

@@ -23,7 +23,7 @@ std::optional<std::string> closest_match(std::string_view word,
                                          std::span<const std::string> candidates);
 
 // A whole decimal integer in [min, max]; `what` names it in the message.
-Expected<std::int64_t> parse_integer(std::string_view text, std::string_view what,
-                                     std::int64_t min, std::int64_t max);
+Expected<std::int64_t> parse_integer(std::string_view text, std::string_view what, std::int64_t min,
+                                     std::int64_t max);
 
 } // namespace eq

@@ -173,11 +173,21 @@ Expected<Seconds> parse_duration(std::string_view text) {
         }
         std::int64_t unit = 0;
         switch (text[p]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        case 'w':
+            unit = 7 * 86400;
+            break;
         default:
             return fail(fmt::format("cannot parse duration '{}': unknown unit '{}' "
                                     "(use s, m, h, d or w)",
@@ -207,8 +217,7 @@ std::string format_duration(Seconds d) {
                     : fmt::format("{}{}h", sign, hours_);
     }
     if (mins > 0) {
-        return secs ? fmt::format("{}{}m {}s", sign, mins, secs)
-                    : fmt::format("{}{}m", sign, mins);
+        return secs ? fmt::format("{}{}m {}s", sign, mins, secs) : fmt::format("{}{}m", sign, mins);
     }
     return fmt::format("{}{}s", sign, secs);
 }

@@ -9,7 +9,6 @@
 // where it can arrive, in test/unit/message (header values) and test/unit/content.
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <algorithm>

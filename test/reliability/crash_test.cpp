@@ -5,7 +5,6 @@
 // between its durable send-started mark and the recording of the server's answer.
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 #include <signal.h>
 

@@ -4,7 +4,6 @@
 // nothing sent twice, and the next runs recover and finish the queue.
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <chrono>

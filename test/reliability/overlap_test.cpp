@@ -5,7 +5,6 @@
 // must add up to what it sent.
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <atomic>

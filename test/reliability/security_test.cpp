@@ -6,7 +6,6 @@
 // supplies reach the database as data, never as SQL.
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -221,7 +220,7 @@ TEST_CASE("SQL metacharacters on every command line are refused or taken as data
         {{"suppress", "add", "o'brien@x.example", "--reason", inject}, {0}},
         {{"suppress", "list", "--company", inject}, {64}},
         {{"suppress", "remove", "o'brien@x.example"}, {0}},
-        {{"health", "--max-backlog-age", inject}, {3}},  // a Nagios check: UNKNOWN
+        {{"health", "--max-backlog-age", inject}, {3}}, // a Nagios check: UNKNOWN
     };
     Figures figures("security");
     for (const auto& call : calls) {

@@ -10,7 +10,6 @@
 // libcurl in test/integration/smtp/.
 
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include <memory>

@@ -1,11 +1,12 @@
 #include "support/http_receiver.hpp"
 
-#include "support/json_lines.hpp"
-#include "support/smtp_server.hpp"
-
 #include <fmt/format.h>
+
 #include <stdexcept>
 #include <thread>
+
+#include "support/json_lines.hpp"
+#include "support/smtp_server.hpp"
 
 namespace eq::test {
 

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
-#include "util/json.hpp"
-
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "util/json.hpp"
 
 namespace eq::test {
 

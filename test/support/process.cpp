@@ -222,7 +222,9 @@ int BackgroundProcess::wait() {
     return decode_status(status);
 }
 
-std::string program_path(const std::string& name) { return std::string(EQ_BIN_DIR) + "/" + name; }
+std::string program_path(const std::string& name) {
+    return std::string(EQ_BIN_DIR) + "/" + name;
+}
 
 int free_port() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -10,7 +10,7 @@
 namespace eq::test {
 
 struct ProcessResult {
-    int exit_code = -1;  // 128 + signal when killed by a signal
+    int exit_code = -1; // 128 + signal when killed by a signal
     std::string out;
     std::string err;
 };

@@ -35,11 +35,11 @@ ProcessResult run_program_without_db(const std::string& program,
                                      const std::vector<std::string>& args,
                                      const std::map<std::string, std::string>& extra_env) {
     RunOptions options;
-    options.env = {{"DATABASE_URL", fmt::format("postgresql://nobody@127.0.0.1:{}/none",
-                                                free_port())},
-                   {"EMAILQUEUE_CONFIG", ""},
-                   {"PGHOST", ""},
-                   {"PGPORT", ""}};
+    options.env = {
+        {"DATABASE_URL", fmt::format("postgresql://nobody@127.0.0.1:{}/none", free_port())},
+        {"EMAILQUEUE_CONFIG", ""},
+        {"PGHOST", ""},
+        {"PGPORT", ""}};
     for (const auto& [k, v] : extra_env) {
         options.env[k] = v;
     }

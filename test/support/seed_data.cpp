@@ -8,22 +8,22 @@ constexpr db::Statement k_company{
     "test_insert_company",
     "INSERT INTO companies (name, account_email, account_password, account_type)"
     " VALUES ($1, $2, $3, $4) RETURNING id"};
-constexpr db::Statement k_campaign{
-    "test_insert_campaign",
-    "INSERT INTO campaigns (company_id, name, type, template) VALUES ($1, 'Spring outreach', $3, $2)"
-    " RETURNING id"};
+constexpr db::Statement k_campaign{"test_insert_campaign",
+                                   "INSERT INTO campaigns (company_id, name, type, template) "
+                                   "VALUES ($1, 'Spring outreach', $3, $2)"
+                                   " RETURNING id"};
 constexpr db::Statement k_run{
-    "test_insert_run", "INSERT INTO campaign_runs (campaign_id, status) VALUES ($1, $2) RETURNING id"};
-constexpr db::Statement k_lead{
-    "test_insert_lead",
-    "INSERT INTO leads (company_id, email, name, company, job_title)"
-    " VALUES ($1, $2, $3, 'Globex', 'CTO') RETURNING id"};
+    "test_insert_run",
+    "INSERT INTO campaign_runs (campaign_id, status) VALUES ($1, $2) RETURNING id"};
+constexpr db::Statement k_lead{"test_insert_lead",
+                               "INSERT INTO leads (company_id, email, name, company, job_title)"
+                               " VALUES ($1, $2, $3, 'Globex', 'CTO') RETURNING id"};
 
 } // namespace
 
 Uuid insert_company(db::Connection& conn, const CompanySpec& spec) {
-    return conn.one(k_company, spec.name, spec.account_email, spec.account_password,
-                    spec.account_type)
+    return conn
+        .one(k_company, spec.name, spec.account_email, spec.account_password, spec.account_type)
         .only()
         .uuid("id");
 }

@@ -56,7 +56,8 @@ TEST_CASE("run list and run show give progress, status and times", "[admin][run]
     CHECK(limited.find("truncated")->as_bool());
     const auto text = f.admin({"run", "show", f.run.str()});
     CHECK(text.out.find("progress   [") != std::string::npos);
-    CHECK(text.out.find("done       4 sent, 1 failed, 1 skipped, 0 cancelled") != std::string::npos);
+    CHECK(text.out.find("done       4 sent, 1 failed, 1 skipped, 0 cancelled") !=
+          std::string::npos);
     CHECK(text.out.find("queued     3 pending, 0 processing, 0 held") != std::string::npos);
     const auto list_text = f.admin({"run", "list", "--company", f.company.str()});
     CHECK(list_text.out.find(f.run.str().substr(0, 8)) != std::string::npos);

@@ -1,6 +1,6 @@
-#include "integration/admin/admin_fixture.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "integration/admin/admin_fixture.hpp"
 
 using namespace eq;
 using namespace eq::test;

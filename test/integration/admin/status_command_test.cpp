@@ -153,9 +153,9 @@ TEST_CASE("colour only on a terminal, and never with NO_COLOR", "[admin][status]
         options.env = f.db.env();
         options.env["NO_COLOR"] = no_colour;
         options.env["TERM"] = "xterm";
-        return run_process({"/usr/bin/script", "-qec", program_path("queue-admin") + " status",
-                            "/dev/null"},
-                           options);
+        return run_process(
+            {"/usr/bin/script", "-qec", program_path("queue-admin") + " status", "/dev/null"},
+            options);
     };
     const auto coloured = on_tty("");
     CHECK(coloured.exit_code == 0);

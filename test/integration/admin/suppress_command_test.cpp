@@ -74,7 +74,8 @@ TEST_CASE("suppress import reads lines or CSV, names bad lines, and is idempoten
     const auto r = f.admin({"suppress", "import", csv, "--json"});
     CHECK(r.exit_code == 1); // some lines were invalid
     CHECK(r.err.find(csv + ":4: invalid address 'not an address'") != std::string::npos);
-    CHECK(r.err.find(csv + ":7: invalid address 'carl@@example.com': it must contain exactly one '@'") !=
+    CHECK(r.err.find(csv +
+                     ":7: invalid address 'carl@@example.com': it must contain exactly one '@'") !=
           std::string::npos);
     const auto j = Json::parse(r.out);
     REQUIRE(j.ok());

@@ -1,12 +1,13 @@
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+
 #include "support/http_receiver.hpp"
 #include "support/process_fixture.hpp"
 #include "support/smtp_sink.hpp"
 #include "util/json.hpp"
 #include "util/version.hpp"
-
-#include <catch2/catch.hpp>
-#include <chrono>
-#include <fmt/format.h>
 
 using namespace eq;
 using namespace eq::test;

@@ -33,10 +33,12 @@ TEST_CASE("a statement that breaks its promised shape fails naming the statement
     auto conn = tdb.connect();
     CHECK(conn.rows(k_series, 3).rows() == 3);
     CHECK(conn.maybe_one(k_series, 0).empty());
-    CHECK_THROWS_WITH(conn.one(k_series, 2),
-                      "database: statement 'series' returned 2 rows where exactly one was expected");
-    CHECK_THROWS_WITH(conn.maybe_one(k_series, 2),
-                      "database: statement 'series' returned 2 rows where at most one was expected");
+    CHECK_THROWS_WITH(
+        conn.one(k_series, 2),
+        "database: statement 'series' returned 2 rows where exactly one was expected");
+    CHECK_THROWS_WITH(
+        conn.maybe_one(k_series, 2),
+        "database: statement 'series' returned 2 rows where at most one was expected");
     CHECK_THROWS_WITH(conn.none(k_series, 1),
                       "database: statement 'series' returned 1 rows where none was expected");
     CHECK_THROWS_WITH(conn.one(k_series, 1).only().text("nope"),
@@ -84,15 +86,15 @@ TEST_CASE("a transaction guard rolls back unless committed", "[db]") {
 TEST_CASE("sessions use UTC, and timestamps read back exactly", "[db]") {
     TestDatabase tdb;
     auto conn = tdb.connect();
-    constexpr db::Statement k_ts{"ts", "SELECT $1::timestamptz AS t, current_setting('TimeZone') AS tz"};
+    constexpr db::Statement k_ts{"ts",
+                                 "SELECT $1::timestamptz AS t, current_setting('TimeZone') AS tz"};
     const auto t = *parse_timestamp("2026-03-29T01:30:00.123456+02:00");
     const auto r = conn.one(k_ts, t);
     CHECK(r.only().text("tz") == "UTC");
     CHECK(r.only().time("t") == t);
 }
 
-TEST_CASE("sessions never run with synchronous_commit off, and keep stronger settings",
-          "[db]") {
+TEST_CASE("sessions never run with synchronous_commit off, and keep stronger settings", "[db]") {
     TestDatabase tdb;
     tdb.exec("ALTER DATABASE " + tdb.name() + " SET synchronous_commit = off");
     CHECK(tdb.scalar("SHOW synchronous_commit") == "local");

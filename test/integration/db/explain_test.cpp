@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <libpq-fe.h>
 
 #include "queue/queue_repository.hpp"
@@ -20,8 +19,8 @@ std::string explain(db::Connection& conn, const db::Statement& s,
         values.push_back(p.c_str());
     }
     const std::string sql = std::string("EXPLAIN ") + s.sql;
-    PGresult* r = PQexecParams(conn.handle(), sql.c_str(), static_cast<int>(values.size()),
-                               nullptr, values.data(), nullptr, nullptr, 0);
+    PGresult* r = PQexecParams(conn.handle(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0);
     REQUIRE(PQresultStatus(r) == PGRES_TUPLES_OK);
     std::string plan;
     for (int i = 0; i < PQntuples(r); ++i) {

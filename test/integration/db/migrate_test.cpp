@@ -31,10 +31,10 @@ TEST_CASE("migrations apply to an empty database and a second run is a no-op", "
     CHECK(first.err.empty());
     CHECK(db.count("SELECT count(*) FROM emailqueue_migrations") ==
           static_cast<std::int64_t>(migration_files()));
-    for (const char* table : {"companies", "campaigns", "campaign_runs", "leads", "email_logs",
-                              "email_log_details", "do_not_email", "email_queue",
-                              "email_throttle_settings", "email_queue_companies",
-                              "email_queue_runs", "email_queue_invocations"}) {
+    for (const char* table :
+         {"companies", "campaigns", "campaign_runs", "leads", "email_logs", "email_log_details",
+          "do_not_email", "email_queue", "email_throttle_settings", "email_queue_companies",
+          "email_queue_runs", "email_queue_invocations"}) {
         INFO(table);
         CHECK(db.scalar(std::string("SELECT to_regclass('") + table + "') IS NOT NULL") == "t");
     }
@@ -43,8 +43,7 @@ TEST_CASE("migrations apply to an empty database and a second run is a no-op", "
     CHECK(second.out == "{\"applied\":[],\"pending\":0}\n");
 }
 
-TEST_CASE("migrations apply to a database that already has the application's tables",
-          "[migrate]") {
+TEST_CASE("migrations apply to a database that already has the application's tables", "[migrate]") {
     TestDatabase db(TestDatabase::Schema::empty);
     db.exec(read_file(fixture_path("upstream_base.sql")));
     const auto r = run_program("queue-admin", {"db", "migrate"}, db);
@@ -88,11 +87,11 @@ TEST_CASE("the application's later email_queue is brought to this schema without
     db.exec("UPDATE email_queue SET status = 'skipped' WHERE id = "
             "'55555555-5555-4555-8555-555555555505'");
     auto conn = db.connect();
-    queue::NewQueueItem item{
-        .company_id = *Uuid::parse("11111111-1111-4111-8111-111111111111"),
-        .campaign_id = *Uuid::parse("22222222-2222-4222-8222-222222222222"),
-        .campaign_run_id = *Uuid::parse("33333333-3333-4333-8333-333333333333"),
-        .lead_id = *Uuid::parse("44444444-4444-4444-8444-444444444443")};
+    queue::NewQueueItem item{.company_id = *Uuid::parse("11111111-1111-4111-8111-111111111111"),
+                             .campaign_id = *Uuid::parse("22222222-2222-4222-8222-222222222222"),
+                             .campaign_run_id =
+                                 *Uuid::parse("33333333-3333-4333-8333-333333333333"),
+                             .lead_id = *Uuid::parse("44444444-4444-4444-8444-444444444443")};
     const auto again = queue::add_email_to_queue(conn, item);
     CHECK(again.id.str() == "55555555-5555-4555-8555-555555555505");
     CHECK(db.count("SELECT count(*) FROM email_queue") == 5);

@@ -1,11 +1,12 @@
+#include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <regex>
+
 #include "support/programs.hpp"
 #include "support/temp_dir.hpp"
 #include "util/strings.hpp"
-
-#include <catch2/catch.hpp>
-#include <filesystem>
-#include <regex>
-#include <sys/stat.h>
 
 using namespace eq;
 using namespace eq::test;

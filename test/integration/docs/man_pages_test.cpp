@@ -1,11 +1,12 @@
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <regex>
+#include <set>
+
 #include "support/programs.hpp"
 #include "support/temp_dir.hpp"
 #include "util/strings.hpp"
-
-#include <catch2/catch.hpp>
-#include <fmt/format.h>
-#include <regex>
-#include <set>
 
 using namespace eq;
 using namespace eq::test;

@@ -1,9 +1,10 @@
-#include "message/address.hpp"
-#include "support/test_database.hpp"
-
 #include <catch2/catch.hpp>
+
 #include <random>
 #include <string>
+
+#include "message/address.hpp"
+#include "support/test_database.hpp"
 
 using namespace eq;
 using namespace eq::test;

@@ -1,9 +1,10 @@
-#include "integration/enqueue/enqueue_fixture.hpp"
-
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <fmt/format.h>
+
+#include <chrono>
 #include <thread>
+
+#include "integration/enqueue/enqueue_fixture.hpp"
 
 using namespace eq;
 using namespace eq::test;

@@ -1,12 +1,13 @@
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <thread>
+
 #include "integration/enqueue/enqueue_fixture.hpp"
 #include "support/programs.hpp"
 #include "support/seed_data.hpp"
 #include "support/test_database.hpp"
 #include "util/json.hpp"
-
-#include <catch2/catch.hpp>
-#include <fmt/format.h>
-#include <thread>
 
 using namespace eq;
 using namespace eq::test;

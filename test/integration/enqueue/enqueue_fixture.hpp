@@ -1,15 +1,16 @@
 #pragma once
 
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "support/programs.hpp"
 #include "support/seed_data.hpp"
 #include "support/test_database.hpp"
 #include "util/json.hpp"
-
-#include <catch2/catch.hpp>
-#include <fmt/format.h>
-#include <optional>
-#include <string>
-#include <vector>
 
 namespace eq::test {
 

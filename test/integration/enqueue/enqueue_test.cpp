@@ -1,12 +1,12 @@
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
 #include "integration/enqueue/enqueue_fixture.hpp"
 #include "support/programs.hpp"
 #include "support/seed_data.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 #include "util/json.hpp"
-
-#include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 using namespace eq;
 using namespace eq::test;

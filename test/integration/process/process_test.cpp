@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -16,7 +15,9 @@ using namespace std::chrono;
 
 namespace {
 
-std::string id_literal(const Uuid& id) { return "'" + id.str() + "'"; }
+std::string id_literal(const Uuid& id) {
+    return "'" + id.str() + "'";
+}
 
 Json summary_of(const ProcessResult& r) {
     INFO(r.out << r.err);
@@ -37,7 +38,7 @@ TEST_CASE("queue-process sends the due rows, logs them and completes the run", "
     const auto r = f.process();
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    CHECK(r.out.empty());  // quiet off a terminal
+    CHECK(r.out.empty()); // quiet off a terminal
     CHECK(r.err.empty());
     const auto messages = sink.wait_for_messages(3);
     REQUIRE(messages.size() == 3);
@@ -49,7 +50,8 @@ TEST_CASE("queue-process sends the due rows, logs them and completes the run", "
         const auto id = header_of(m.content, "Message-ID");
         CHECK(f.count("SELECT count(*) FROM email_queue q JOIN email_log_details d ON "
                       "d.message_id = q.message_id JOIN email_logs l ON l.id = d.email_logs_id "
-                      "AND l.id = q.email_log_id WHERE q.message_id = '" + id + "'") == 1);
+                      "AND l.id = q.email_log_id WHERE q.message_id = '" +
+                      id + "'") == 1);
         sent_ids.insert(id);
         CHECK(m.mail_from == "<jack.doe@acme.example>");
         CHECK(header_of(m.content, "From") == "\"Jack Doe\" <jack.doe@acme.example>");
@@ -70,7 +72,8 @@ TEST_CASE("queue-process never exceeds the hourly limit and the window slides", 
     const auto company = f.company("sink");
     f.queue_run(company, 12);
     f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, "
-              "max_emails_per_day) VALUES (" + id_literal(company) + ", 5, 100)");
+              "max_emails_per_day) VALUES (" +
+              id_literal(company) + ", 5, 100)");
     // Three were sent 30 minutes ago.
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() - interval '30 "
               "minutes' WHERE id IN (SELECT id FROM email_queue ORDER BY created_at LIMIT 3)");
@@ -96,7 +99,8 @@ TEST_CASE("queue-process never exceeds the daily limit", "[process]") {
     const auto company = f.company("sink");
     f.queue_run(company, 10);
     f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, "
-              "max_emails_per_day) VALUES (" + id_literal(company) + ", 100, 6)");
+              "max_emails_per_day) VALUES (" +
+              id_literal(company) + ", 100, 6)");
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() - interval '23 "
               "hours' WHERE id IN (SELECT id FROM email_queue ORDER BY created_at LIMIT 4)");
     REQUIRE(f.process().exit_code == 0);
@@ -190,8 +194,7 @@ TEST_CASE("a permanent recipient failure fails the row at once", "[process]") {
           "completed");
 }
 
-TEST_CASE("a disconnect after the message was handed over holds the row as unknown",
-          "[process]") {
+TEST_CASE("a disconnect after the message was handed over holds the row as unknown", "[process]") {
     SmtpSink sink({"-q", "."});
     ProcessFixture f;
     f.add_provider("sink", sink.port());
@@ -223,8 +226,8 @@ TEST_CASE("an account-level failure holds the company without spending retries",
                   " AND status = 'pending' AND retry_count = 0") == 3);
     CHECK(f.db.scalar("SELECT (held_until > now() + interval '4 minutes') || ' ' || "
                       "consecutive_holds || ' ' || (hold_reason LIKE '%421%') FROM "
-                      "email_queue_companies WHERE company_id = " + id_literal(held)) ==
-          "true 1 true");
+                      "email_queue_companies WHERE company_id = " +
+                      id_literal(held)) == "true 1 true");
     // While held, the company is not tried again.
     const auto again = summary_of(f.process({"--json"}));
     CHECK(again.find("companies_held")->as_int() == 1);
@@ -242,9 +245,11 @@ TEST_CASE("unreadable credentials hold the company", "[process]") {
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("credentials unreadable") != std::string::npos);
     CHECK(r.err.find("gAAAAAnot-a-token") == std::string::npos);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending' AND retry_count = 0") == 2);
-    CHECK(f.db.scalar("SELECT hold_reason FROM email_queue_companies").find(
-              "credentials unreadable") == 0);
+    CHECK(
+        f.count("SELECT count(*) FROM email_queue WHERE status = 'pending' AND retry_count = 0") ==
+        2);
+    CHECK(f.db.scalar("SELECT hold_reason FROM email_queue_companies")
+              .find("credentials unreadable") == 0);
 }
 
 TEST_CASE("rows that cannot be sent fail or are skipped with a clear reason", "[process]") {
@@ -259,7 +264,8 @@ TEST_CASE("rows that cannot be sent fail or are skipped with a clear reason", "[
                                    ELSE l.email END,
                            deleted_at = CASE r.n WHEN 3 THEN now() END
         FROM r WHERE l.id = r.lead_id)");
-    f.db.exec("INSERT INTO do_not_email (email, reason) VALUES ('LEAD3@x.example', 'unsubscribed')");
+    f.db.exec(
+        "INSERT INTO do_not_email (email, reason) VALUES ('LEAD3@x.example', 'unsubscribed')");
     f.db.exec("INSERT INTO do_not_email (email, company_id) VALUES ('lead4@x.example', " +
               id_literal(company) + ")");
     REQUIRE(f.process().exit_code == 0);
@@ -315,15 +321,19 @@ TEST_CASE("runs a killed invocation left open are completed by the next one", "[
     // the company has nothing pending for the next run to visit.
     const auto held = f.queue_run(company, 2);
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() WHERE campaign_run_id "
-              "= " + id_literal(held) + " AND id = (SELECT min(id::text)::uuid FROM email_queue "
-              "WHERE campaign_run_id = " + id_literal(held) + ")");
+              "= " +
+              id_literal(held) +
+              " AND id = (SELECT min(id::text)::uuid FROM email_queue "
+              "WHERE campaign_run_id = " +
+              id_literal(held) + ")");
     f.db.exec("UPDATE email_queue SET status = 'processing', claimed_by = 'dead:1:x', "
               "lease_until = now() - interval '1 minute', send_started_at = now() - interval "
               "'11 minutes', message_id = '<last@acme.example>' WHERE status = 'pending'");
     // Killed after its last outcome, before completing its run.
     const auto sent = f.queue_run(company, 2);
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() WHERE "
-              "campaign_run_id = " + id_literal(sent));
+              "campaign_run_id = " +
+              id_literal(sent));
     // A running run with no rows yet (its fan-out has not happened) stays running.
     const auto empty = insert_run(f.conn, insert_campaign(f.conn, company), "running");
 
@@ -348,8 +358,8 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
     const std::vector<std::pair<int, int>> limits{{25, 100}, {40, 30}, {100, 1000}};
     std::vector<Uuid> companies;
     for (std::size_t i = 0; i < limits.size(); ++i) {
-        const auto c = f.company("sink", "C" + std::to_string(i),
-                                 "sender@c" + std::to_string(i) + ".example");
+        const auto c =
+            f.company("sink", "C" + std::to_string(i), "sender@c" + std::to_string(i) + ".example");
         companies.push_back(c);
         f.queue_run(c, 40, "c" + std::to_string(i) + ".example");
         f.db.exec(fmt::format("INSERT INTO email_throttle_settings (company_id, "
@@ -364,7 +374,8 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
         }
         for (std::size_t i = 0; i < limits.size(); ++i) {
             const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent' "
-                                      "AND company_id = " + id_literal(companies[i]));
+                                      "AND company_id = " +
+                                      id_literal(companies[i]));
             CHECK(sent <= std::min(limits[i].first, limits[i].second));
         }
     }
@@ -381,13 +392,15 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
     CHECK(messages.size() == static_cast<std::size_t>(sent));
     CHECK(ids.size() == messages.size());
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent' AND message_id = ANY("
-                  "ARRAY['" + [&] {
+                  "ARRAY['" +
+                  [&] {
                       std::string s;
                       for (const auto& id : ids) {
                           s += (s.empty() ? "" : "','") + id;
                       }
                       return s;
-                  }() + "'])") == sent);
+                  }() +
+                  "'])") == sent);
 }
 
 TEST_CASE("a dry run composes and counts but sends and changes nothing", "[process]") {
@@ -412,7 +425,7 @@ TEST_CASE("a single-instance run (--single) leaves at once when another is runni
     f.add_provider("sink", sink.port());
     f.queue_run(f.company("sink"), 2);
     auto other = f.db.connect();
-    other.run("SELECT pg_advisory_lock_shared(111520460139632)", "hold");  // 0x656d61696c70
+    other.run("SELECT pg_advisory_lock_shared(111520460139632)", "hold"); // 0x656d61696c70
     const auto r = f.process({"--single", "--json"});
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("another queue-process is running") != std::string::npos);

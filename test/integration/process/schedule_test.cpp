@@ -1,9 +1,9 @@
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
 #include "support/process_fixture.hpp"
 #include "support/smtp_sink.hpp"
 #include "util/json.hpp"
-
-#include <catch2/catch.hpp>
-#include <fmt/format.h>
 
 using namespace eq;
 using namespace eq::test;

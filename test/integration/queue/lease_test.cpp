@@ -26,8 +26,10 @@ struct Fixture {
 
     Uuid queue(const std::string& email, int priority = 1) {
         auto lead = insert_lead(conn, company, email);
-        return queue::add_email_to_queue(conn, {.company_id = company, .campaign_id = campaign,
-                                                .campaign_run_id = run, .lead_id = lead,
+        return queue::add_email_to_queue(conn, {.company_id = company,
+                                                .campaign_id = campaign,
+                                                .campaign_run_id = run,
+                                                .lead_id = lead,
                                                 .priority = priority})
             .id;
     }
@@ -45,8 +47,7 @@ struct Fixture {
 
 } // namespace
 
-TEST_CASE("claim takes due pending rows in send order and fixes their email log id",
-          "[lease]") {
+TEST_CASE("claim takes due pending rows in send order and fixes their email log id", "[lease]") {
     Fixture f;
     const auto a = f.queue("a@x.example");
     const auto b = f.queue("b@x.example", 5);
@@ -60,7 +61,8 @@ TEST_CASE("claim takes due pending rows in send order and fixes their email log 
     CHECK(f.status(a) == "processing");
     CHECK(f.status(c) == "pending");
     CHECK(f.db.count("SELECT count(*) FROM email_queue WHERE status = 'processing' AND "
-                     "email_log_id IS NOT NULL AND claimed_by = 'w1' AND lease_until > now()") == 2);
+                     "email_log_id IS NOT NULL AND claimed_by = 'w1' AND lease_until > now()") ==
+          2);
     CHECK(f.claim(10).empty());
 }
 
@@ -87,8 +89,8 @@ TEST_CASE("concurrent claims never take the same row", "[lease]") {
             while (true) {
                 db::Transaction tx(conn);
                 queue::lock_company(conn, f.company);
-                auto ids = queue::claim_rows(conn, f.company, 4, "w" + std::to_string(t),
-                                             minutes(10));
+                auto ids =
+                    queue::claim_rows(conn, f.company, 4, "w" + std::to_string(t), minutes(10));
                 tx.commit();
                 if (ids.empty()) {
                     break;
@@ -111,8 +113,7 @@ TEST_CASE("concurrent claims never take the same row", "[lease]") {
     CHECK(all.size() == 60);
 }
 
-TEST_CASE("start_send stores the Message-ID once and refuses a row that is not ours",
-          "[lease]") {
+TEST_CASE("start_send stores the Message-ID once and refuses a row that is not ours", "[lease]") {
     Fixture f;
     const auto a = f.queue("a@x.example");
     f.claim(1);
@@ -174,8 +175,11 @@ TEST_CASE("recovery never overwrites a row its run finished meanwhile", "[lease]
     // the recovery re-checks the row when it gets the lock and leaves it alone.
     auto slow = f.db.connect();
     slow.run("BEGIN", "begin");
-    REQUIRE(queue::record_sent(slow, {.row_id = a, .worker = "w1", .subject = "S",
-                                      .body = "<p>B</p>", .from_name = "Jack Doe",
+    REQUIRE(queue::record_sent(slow, {.row_id = a,
+                                      .worker = "w1",
+                                      .subject = "S",
+                                      .body = "<p>B</p>",
+                                      .from_name = "Jack Doe",
                                       .from_email = "jack.doe@acme.example",
                                       .to_email = "a@x.example"}));
     queue::Recovered r;
@@ -198,8 +202,11 @@ TEST_CASE("record_sent writes the row, the email log, its details and the run's 
     f.claim(1);
     queue::start_send(f.conn, a, "w1", "<m1@acme.example>", minutes(10));
     CHECK_FALSE(queue::record_sent(f.conn, {.row_id = a, .worker = "intruder"}));
-    REQUIRE(queue::record_sent(f.conn, {.row_id = a, .worker = "w1", .subject = "Hello",
-                                        .body = "<p>Hi</p>", .from_name = "Jack Doe",
+    REQUIRE(queue::record_sent(f.conn, {.row_id = a,
+                                        .worker = "w1",
+                                        .subject = "Hello",
+                                        .body = "<p>Hi</p>",
+                                        .from_name = "Jack Doe",
                                         .from_email = "jack.doe@acme.example",
                                         .to_email = "a@x.example"}));
     CHECK(f.status(a) == "sent");
@@ -253,8 +260,8 @@ TEST_CASE("record_final and release only touch this worker's rows", "[lease]") {
 TEST_CASE("a held company counts its holds and is released by a send", "[lease]") {
     Fixture f;
     CHECK_FALSE(throttle::get_company_state(f.conn, f.company).held_until.has_value());
-    const auto until = throttle::hold_company(f.conn, f.company, "535 5.7.8 bad credentials",
-                                              minutes(5));
+    const auto until =
+        throttle::hold_company(f.conn, f.company, "535 5.7.8 bad credentials", minutes(5));
     auto state = throttle::get_company_state(f.conn, f.company);
     CHECK(state.held_until == until);
     CHECK(state.consecutive_holds == 1);

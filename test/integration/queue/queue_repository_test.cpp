@@ -20,7 +20,9 @@ struct Fixture {
     Uuid run = insert_run(conn, campaign, "running");
 
     queue::NewQueueItem item(const Uuid& lead) {
-        return {.company_id = company, .campaign_id = campaign, .campaign_run_id = run,
+        return {.company_id = company,
+                .campaign_id = campaign,
+                .campaign_run_id = run,
                 .lead_id = lead};
     }
     Uuid lead(const std::string& email) { return insert_lead(conn, company, email); }
@@ -78,10 +80,10 @@ TEST_CASE("get_next_emails_to_process returns due rows in send order", "[queue]"
     // Another company's rows never show up.
     const auto other = insert_company(f.conn, {.name = "Other"});
     const auto other_campaign = insert_campaign(f.conn, other);
-    queue::add_email_to_queue(
-        f.conn, {.company_id = other, .campaign_id = other_campaign,
-                 .campaign_run_id = insert_run(f.conn, other_campaign),
-                 .lead_id = insert_lead(f.conn, other, "o@x.example")});
+    queue::add_email_to_queue(f.conn, {.company_id = other,
+                                       .campaign_id = other_campaign,
+                                       .campaign_run_id = insert_run(f.conn, other_campaign),
+                                       .lead_id = insert_lead(f.conn, other, "o@x.example")});
 
     const auto rows = queue::get_next_emails_to_process(f.conn, f.company, 10);
     REQUIRE(rows.size() == 3);
@@ -138,8 +140,7 @@ TEST_CASE("throttle settings default to 50/hour and 500/day without a row", "[th
     CHECK_THROWS_AS(throttle::get_email_throttle_settings(f.conn, Uuid::random()), Error);
 }
 
-TEST_CASE("update_email_throttle_settings creates, then changes only what is given",
-          "[throttle]") {
+TEST_CASE("update_email_throttle_settings creates, then changes only what is given", "[throttle]") {
     Fixture f;
     const auto created =
         throttle::update_email_throttle_settings(f.conn, f.company, 20, std::nullopt, std::nullopt);
@@ -197,7 +198,7 @@ TEST_CASE("sent counts and window usage follow the database clock", "[throttle]"
     CHECK(throttle::get_emails_sent_count(f.conn, f.company, now - hours(24)) == 2);
     CHECK(throttle::get_emails_sent_count(f.conn, f.company, now - hours(48)) == 3);
     const auto usage = throttle::get_window_usage(f.conn, f.company);
-    CHECK(usage.sent_last_hour == 2);  // one sent, one held (possibly sent)
+    CHECK(usage.sent_last_hour == 2); // one sent, one held (possibly sent)
     CHECK(usage.sent_last_day == 3);
     CHECK(usage.in_flight == 1);
 }

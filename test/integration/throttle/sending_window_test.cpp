@@ -1,8 +1,8 @@
-#include "support/seed_data.hpp"
-#include "support/test_database.hpp"
-
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include "support/seed_data.hpp"
+#include "support/test_database.hpp"
 
 using namespace eq;
 using namespace eq::test;
@@ -106,8 +106,8 @@ TEST_CASE("New York's change days and zones without daylight saving", "[sending_
     Fixture f;
     const auto ny = f.window("America/New_York");
     // 2026-03-08: EST (UTC-5) until 07:00 UTC, then EDT (UTC-4).
-    CHECK(ny.open("2026-03-08T12:00:00Z"));        // 08:00 EDT (07:00 if still EST)
-    CHECK_FALSE(ny.open("2026-03-08T11:59:59Z"));  // 07:59 EDT
+    CHECK(ny.open("2026-03-08T12:00:00Z"));       // 08:00 EDT (07:00 if still EST)
+    CHECK_FALSE(ny.open("2026-03-08T11:59:59Z")); // 07:59 EDT
     CHECK(ny.opens("2026-03-08T03:00:00Z") == "2026-03-08T12:00:00Z");
     // 2026-11-01: back to EST.
     CHECK_FALSE(ny.open("2026-11-01T12:30:00Z")); // 07:30 EST

@@ -1,8 +1,8 @@
+#include <catch2/catch.hpp>
+
 #include "bugsnag/notifier.hpp"
 #include "db/connection.hpp"
 #include "util/error.hpp"
-
-#include <catch2/catch.hpp>
 
 using namespace eq;
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <cstdlib>
@@ -40,9 +39,9 @@ struct ScopedEnv {
 
 TEST_CASE("defaults have the three built-in providers at 465 with TLS", "[config]") {
     const auto c = config::defaults();
-    for (const auto& [name, host] : {std::pair{"gmail", "smtp.gmail.com"},
-                                     std::pair{"outlook", "smtp.office365.com"},
-                                     std::pair{"yahoo", "smtp.mail.yahoo.com"}}) {
+    for (const auto& [name, host] :
+         {std::pair{"gmail", "smtp.gmail.com"}, std::pair{"outlook", "smtp.office365.com"},
+          std::pair{"yahoo", "smtp.mail.yahoo.com"}}) {
         const auto* p = c.provider(name);
         REQUIRE(p != nullptr);
         CHECK(p->host == host);
@@ -100,17 +99,18 @@ TEST_CASE("wrong types and negative limits fail with file:line", "[config]") {
     CHECK(error_of("processing:\n  batch_cap: -3\n") ==
           "78|test.yaml:2: processing.batch_cap: -3 is negative; it must be at least 1|");
     CHECK(error_of("processing:\n  batch_cap: [1, 2]\n")
-              .starts_with("78|test.yaml:2: processing.batch_cap: expected a single value, found a list"));
+              .starts_with(
+                  "78|test.yaml:2: processing.batch_cap: expected a single value, found a list"));
     CHECK(error_of("smtp:\n  providers:\n    x:\n      host: h\n      port: 70000\n")
               .starts_with("78|test.yaml:5: smtp.providers.x.port: 70000 is out of range"));
     CHECK(error_of("smtp:\n  providers:\n    x:\n      host: h\n      security: ssl\n")
               .starts_with("78|test.yaml:5: smtp.providers.x.security: 'ssl' is not one of"));
-    CHECK(error_of("smtp:\n  providers:\n    x:\n      host: h\n      verify_peer: maybe\n")
-              .starts_with("78|test.yaml:5: smtp.providers.x.verify_peer: 'maybe' is not a boolean"));
+    CHECK(
+        error_of("smtp:\n  providers:\n    x:\n      host: h\n      verify_peer: maybe\n")
+            .starts_with("78|test.yaml:5: smtp.providers.x.verify_peer: 'maybe' is not a boolean"));
     CHECK(error_of("tracking:\n  base_url: ftp://x\n")
               .starts_with("78|test.yaml:2: tracking.base_url: 'ftp://x' is not an http"));
-    CHECK(error_of("processing: 5\n")
-              .starts_with("78|test.yaml:1: 'processing' is a section"));
+    CHECK(error_of("processing: 5\n").starts_with("78|test.yaml:1: 'processing' is a section"));
     CHECK(error_of("smtp:\n  providers:\n    newone:\n      port: 25\n")
               .starts_with("78|test.yaml: smtp.providers.newone has no host"));
 }
@@ -123,7 +123,8 @@ TEST_CASE("processing durations need a unit and must be positive", "[config]") {
     CHECK(error_of("processing:\n  lease: 0s\n") ==
           "78|test.yaml:2: processing.lease: 0s is out of range [1s, 28d]|");
     CHECK(error_of("processing:\n  concurrency: 0\n")
-              .starts_with("78|test.yaml:2: processing.concurrency: 0 is out of range"));    CHECK(config::parse("processing:\n  run_length: 90s\n", "x").processing.run_length ==
+              .starts_with("78|test.yaml:2: processing.concurrency: 0 is out of range"));
+    CHECK(config::parse("processing:\n  run_length: 90s\n", "x").processing.run_length ==
           std::chrono::seconds(90));
     CHECK(config::defaults().processing.run_length == std::chrono::minutes(4));
     CHECK(error_of("processing:\n  run_length: 0s\n") ==
@@ -190,8 +191,8 @@ TEST_CASE("a config holding a password must not be readable by others", "[config
     }
     CHECK(config::load({private_file}).database.url == "postgresql://queue:s3cret@db/app");
     // Without a password the mode does not matter.
-    CHECK_NOTHROW(config::load({dir.write("nopw.yaml", "database:\n  url: postgresql://q@db/a\n",
-                                          0644)}));
+    CHECK_NOTHROW(
+        config::load({dir.write("nopw.yaml", "database:\n  url: postgresql://q@db/a\n", 0644)}));
 }
 
 TEST_CASE("secrets come from the secrets file, and the environment overrides it", "[config]") {

@@ -63,8 +63,8 @@ TEST_CASE("values with line breaks stay on the subject line", "[template]") {
 
 // Found by test/fuzz/template_fuzz.cpp: a bare CR inside the subject line was kept.
 TEST_CASE("a bare CR in the subject line's own text becomes a space", "[template][fuzz]") {
-    const auto c = render_template("Subject: Hello\rBcc: x@evil.example {{lead.name}}\n\n<p>x</p>",
-                                   ann());
+    const auto c =
+        render_template("Subject: Hello\rBcc: x@evil.example {{lead.name}}\n\n<p>x</p>", ann());
     REQUIRE(c.ok());
     CHECK(c->subject == "Hello Bcc: x@evil.example Ann <Lee>");
     CHECK(c->subject.find_first_of("\r\n") == std::string::npos);

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <fmt/format.h>
 
 #include "support/temp_dir.hpp"

@@ -1,6 +1,6 @@
-#include "enqueue/summary.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "enqueue/summary.hpp"
 
 using namespace eq;
 using namespace eq::enqueue;

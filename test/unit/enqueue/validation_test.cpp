@@ -1,7 +1,7 @@
+#include <catch2/catch.hpp>
+
 #include "config/config.hpp"
 #include "enqueue/validation.hpp"
-
-#include <catch2/catch.hpp>
 
 using namespace eq;
 using namespace eq::enqueue;

@@ -1,7 +1,7 @@
+#include <catch2/catch.hpp>
+
 #include "log/log.hpp"
 #include "util/json.hpp"
-
-#include <catch2/catch.hpp>
 
 using namespace eq;
 

@@ -80,9 +80,8 @@ TEST_CASE("runs auto-paused on failures are a warning naming them", "[health]") 
     f.auto_paused_runs = {"Acme run 1", "Beta run 2", "Coda run 3", "Dune run 4"};
     const auto r = evaluate_health(f, {});
     CHECK(r.state == HealthState::warning);
-    CHECK(r.summary ==
-          "4 runs auto-paused on failures (Acme run 1, Beta run 2, Coda run 3, ...): "
-          "'queue-admin run resume' once the cause is fixed");
+    CHECK(r.summary == "4 runs auto-paused on failures (Acme run 1, Beta run 2, Coda run 3, ...): "
+                       "'queue-admin run resume' once the cause is fixed");
     CHECK(nagios_line(r).find("auto_paused=4;0") != std::string::npos);
     CHECK(evaluate_health(healthy(), {}).checks.back().name == "auto_paused");
     CHECK(evaluate_health(healthy(), {}).checks.back().state == HealthState::ok);

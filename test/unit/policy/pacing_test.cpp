@@ -1,6 +1,6 @@
-#include "policy/pacing.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "policy/pacing.hpp"
 
 using namespace eq;
 using namespace eq::policy;

@@ -1,6 +1,6 @@
-#include "policy/ramp_up.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "policy/ramp_up.hpp"
 
 using namespace eq;
 using namespace eq::policy;

@@ -6,7 +6,8 @@
 using namespace eq;
 
 TEST_CASE("queue statuses round-trip and unknown ones are refused", "[models]") {
-    for (const char* s : {"pending", "processing", "sent", "failed", "skipped", "held", "cancelled"}) {
+    for (const char* s :
+         {"pending", "processing", "sent", "failed", "skipped", "held", "cancelled"}) {
         const auto parsed = queue::parse_queue_status(s);
         REQUIRE(parsed.ok());
         CHECK(queue::to_string(*parsed) == s);

@@ -1,6 +1,6 @@
-#include "throttle/sending_schedule.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "throttle/sending_schedule.hpp"
 
 using namespace eq;
 using namespace eq::throttle;

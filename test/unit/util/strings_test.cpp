@@ -1,5 +1,6 @@
-#include <set>
 #include <catch2/catch.hpp>
+
+#include <set>
 
 #include "util/exit_code.hpp"
 #include "util/strings.hpp"
@@ -16,7 +17,8 @@ TEST_CASE("closest_match suggests plausible typos only", "[strings]") {
 
 TEST_CASE("parse_integer refuses junk, negatives and out-of-range values", "[strings]") {
     CHECK(*parse_integer("42", "limit", 0, 100) == 42);
-    CHECK(parse_integer("-1", "limit", 0, 100).error() == "limit: -1 is negative; it must be at least 0");
+    CHECK(parse_integer("-1", "limit", 0, 100).error() ==
+          "limit: -1 is negative; it must be at least 0");
     CHECK_FALSE(parse_integer("4x", "limit", 0, 100).ok());
     CHECK_FALSE(parse_integer("", "limit", 0, 100).ok());
     CHECK_FALSE(parse_integer("101", "limit", 0, 100).ok());

@@ -10,7 +10,8 @@ TEST_CASE("timestamps parse from ISO 8601 with a zone", "[time]") {
     REQUIRE(t.ok());
     CHECK(format_timestamp(*t) == "2026-05-01T07:00:00Z");
     CHECK(format_timestamp(*parse_timestamp("2026-05-01T07:00:00Z")) == "2026-05-01T07:00:00Z");
-    CHECK(format_timestamp(*parse_timestamp("2026-12-31T23:30:00-01:30")) == "2027-01-01T01:00:00Z");
+    CHECK(format_timestamp(*parse_timestamp("2026-12-31T23:30:00-01:30")) ==
+          "2027-01-01T01:00:00Z");
 }
 
 TEST_CASE("timestamps parse from PostgreSQL's ISO output", "[time]") {

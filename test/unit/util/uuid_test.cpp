@@ -16,10 +16,10 @@ TEST_CASE("UUIDs parse in canonical form and are lowercased", "[uuid]") {
 }
 
 TEST_CASE("malformed UUIDs are refused with a clear message", "[uuid]") {
-    for (const char* bad : {"", "123", "123e4567e89b12d3a456426614174000",
-                            "123e4567-e89b-12d3-a456-42661417400g",
-                            "123e4567-e89b-12d3-a456-4266141740000",
-                            "'; DROP TABLE email_queue; --", "123e4567-e89b-12d3-a456_426614174000"}) {
+    for (const char* bad :
+         {"", "123", "123e4567e89b12d3a456426614174000", "123e4567-e89b-12d3-a456-42661417400g",
+          "123e4567-e89b-12d3-a456-4266141740000", "'; DROP TABLE email_queue; --",
+          "123e4567-e89b-12d3-a456_426614174000"}) {
         INFO(bad);
         const auto u = Uuid::parse(bad);
         REQUIRE_FALSE(u.ok());
