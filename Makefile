@@ -29,10 +29,10 @@ deps:
 	@$(ENSURE) $(BUILD_PACKAGES)
 
 deps-test:
-	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES)
+	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES) $(DEB_PACKAGES)
 
 deps-bench:
-	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES) $(BENCH_PACKAGES)
+	@$(ENSURE) $(BUILD_PACKAGES) $(TEST_PACKAGES) $(DEB_PACKAGES) $(BENCH_PACKAGES)
 
 # Re-running cmake on a configured tree is quick and picks up changed options.
 configure: deps

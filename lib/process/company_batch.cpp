@@ -16,6 +16,7 @@
 #include "cli/signals.hpp"
 #include "content/compose.hpp"
 #include "content/links.hpp"
+#include "log/log.hpp"
 #include "message/address.hpp"
 #include "message/header.hpp"
 #include "message/message.hpp"
@@ -295,7 +296,10 @@ private:
                       {item.id, m_ctx.worker, content.subject, content.html_body,
                        message::display_name_for(m_account.account_email, m_account.name),
                        m_account.account_email, to}),
-                  [this] { ++m_result.sent; });
+                  [this, ctx = about(item), message_id = *stored] {
+                      ++m_result.sent;
+                      note(log::Level::debug, ctx, fmt::format("sent as {}", message_id));
+                  });
             return Next::go_on;
         case policy::Verdict::retry_later:
             return retry(item, verdict.reason);
@@ -359,11 +363,17 @@ private:
         auto* counter = status == queue::QueueStatus::failed    ? &m_result.failed
                         : status == queue::QueueStatus::skipped ? &m_result.skipped
                                                                 : &m_result.held_rows;
-        if (m_ctx.dry_run) {
+        // A held row waits for an operator; failed and skipped rows are ordinary outcomes.
+        const auto level = status == queue::QueueStatus::held ? log::Level::warn : log::Level::info;
+        auto applied = [counter, level, ctx = about(item),
+                        line = fmt::format("{}: {}", to_string(status), reason)] {
             ++*counter;
+            note(level, ctx, line);
+        };
+        if (m_ctx.dry_run) {
+            applied();
         } else {
-            defer(queue::final_call(item.id, m_ctx.worker, status, reason),
-                  [counter] { ++*counter; });
+            defer(queue::final_call(item.id, m_ctx.worker, status, reason), std::move(applied));
         }
         return Next::go_on;
     }
@@ -374,11 +384,18 @@ private:
         const auto delay =
             policy::retry_delay(count, jitter_draw(), m_config.processing.max_retry_delay);
         auto* counter = exhausted ? &m_result.failed : &m_result.retried;
-        if (m_ctx.dry_run) {
+        auto applied = [counter, ctx = about(item),
+                        line = exhausted ? fmt::format("failed after {} tries: {}", count, reason)
+                                         : fmt::format("try {} failed, next in {}: {}", count,
+                                                       format_duration(delay), reason)] {
             ++*counter;
+            note(log::Level::info, ctx, line);
+        };
+        if (m_ctx.dry_run) {
+            applied();
         } else {
             defer(queue::retry_call(item.id, m_ctx.worker, count, exhausted, delay, reason),
-                  [counter] { ++*counter; });
+                  std::move(applied));
         }
         return Next::go_on;
     }
@@ -409,6 +426,21 @@ private:
         flush();
         m_result.released += with_db(
             [&](db::Connection& c) { return queue::release_rows(c, ids, m_ctx.worker, reason); });
+    }
+
+    // What a row's log lines are about: JSON lines carry these as fields.
+    log::Context about(const queue::EmailQueueItem& item) const {
+        return log::Context{m_company, item.campaign_run_id, item.id};
+    }
+
+    // One line about one row, once its outcome is recorded: "company C: row R: ...".
+    static void note(log::Level level, const log::Context& about, std::string_view what) {
+        if (log::enabled(level)) {
+            log::write(
+                level,
+                fmt::format("company {}: row {}: {}", about.company->str(), about.row->str(), what),
+                about);
+        }
     }
 
     // The claimed ids from `from` on (the row in hand and those after it).

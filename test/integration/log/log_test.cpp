@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <set>
+
 #include "support/process_fixture.hpp"
 #include "support/smtp_server.hpp"
 #include "support/smtp_sink.hpp"
@@ -102,6 +104,46 @@ TEST_CASE("json log lines carry time, level, program, company, run, row and mess
         }
     }
     CHECK(saw_hold);
+}
+
+TEST_CASE("each row's outcome is a line naming its company, run and row", "[log]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    const auto run = f.queue_run(company, 2);
+    // One of the two leads loses its address: that row fails, at info level.
+    f.db.exec(fmt::format("UPDATE leads SET email = '' WHERE id = (SELECT lead_id FROM "
+                          "email_queue WHERE campaign_run_id = '{}' ORDER BY created_at LIMIT 1)",
+                          run.str()));
+    const auto r = process_with(f, {"--log-format", "json", "--log-level", "debug"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    std::set<std::string> sent_rows;
+    std::set<std::string> failed_rows;
+    for (const auto& line : json_lines(r.err)) {
+        const auto& message = line.find("message")->as_string();
+        if (message.find(": row ") == std::string::npos) {
+            continue;
+        }
+        CHECK(line.find("company")->as_string() == company.str());
+        CHECK(line.find("run")->as_string() == run.str());
+        const auto row = line.find("row")->as_string();
+        CHECK(message.find(fmt::format("company {}: row {}: ", company.str(), row)) == 0);
+        if (message.find(": sent as <") != std::string::npos) {
+            CHECK(line.find("level")->as_string() == "debug");
+            sent_rows.insert(row);
+        } else if (message.find(": failed: the lead has no email address") != std::string::npos) {
+            CHECK(line.find("level")->as_string() == "info");
+            failed_rows.insert(row);
+        }
+    }
+    CHECK(sent_rows.size() == 1);
+    REQUIRE(failed_rows.size() == 1);
+    CHECK(f.db.scalar(fmt::format("SELECT status FROM email_queue WHERE id = '{}'",
+                                  *failed_rows.begin())) == "failed");
+    CHECK(f.db.scalar(fmt::format("SELECT status FROM email_queue WHERE id = '{}'",
+                                  *sent_rows.begin())) == "sent");
 }
 
 TEST_CASE("an error that ends a program is a json line too", "[log]") {
