@@ -23,42 +23,15 @@ build=$(cd "${1:-$root/build}" && pwd)
 leads=${2:-1000000}
 sample=${3:-20000}
 rounds=${4:-5}
-bin=$build/bin
-pgdir=$build/bench-pg
 report=$build/bench/enqueue.md
-work=$(mktemp -d)
-mkdir -p "$build/bench"
-
-for program in queue-enqueue queue-admin bench_enqueue_per_row; do
-    if [ ! -x "$bin/$program" ]; then
-        echo "bench: $bin/$program is missing; run 'make bench-enqueue'" >&2
-        exit 1
-    fi
-done
-if [ ! -x /usr/bin/time ]; then
-    echo "bench: /usr/bin/time is missing; apt-get install time" >&2
-    exit 1
-fi
-
-cleanup() {
-    bash "$root/test/support/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-echo "bench: starting a private PostgreSQL under $pgdir" >&2
-bash "$root/test/support/pg-cluster.sh" start "$pgdir" "$bin" >/dev/null
-set -a
-. "$pgdir/env"
-set +a
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+. "$root/bench/common.sh"
+need bench-enqueue "$bin/queue-enqueue" "$bin/queue-admin" "$bin/bench_enqueue_per_row" \
+    /usr/bin/time bc
+start_bench_cluster
 "$pgbin/createdb" -T eq_template bench
 export PGDATABASE=bench
 export DATABASE_URL="postgresql://$PGUSER@$PGHOST:$PGPORT/bench"
 export EMAILQUEUE_CONFIG=""
-
-psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
 
 big_company=b1000000-0000-4000-8000-000000000001
 big_campaign=b1000000-0000-4000-8000-000000000002

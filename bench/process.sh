@@ -24,35 +24,11 @@ build=$(cd "${1:-$root/build}" && pwd)
 rows=${2:-20000}
 companies=${3:-1000}
 history=${4:-10000000}
-bin=$build/bin
-pgdir=$build/bench-pg
 report=$build/bench/process.md
-work=$(mktemp -d)
-chmod 755 "$work"
-mkdir -p "$build/bench"
-
-for tool in "$bin/queue-process" "$bin/queue-admin" /usr/sbin/smtp-sink /usr/sbin/smtp-source \
-    /usr/bin/time /usr/bin/python3 bc; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing; run 'make bench-process'" >&2; exit 1; }
-done
-
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    bash "$root/test/support/pg-cluster.sh" stop "$pgdir" >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-echo "bench: starting a private PostgreSQL under $pgdir" >&2
-bash "$root/test/support/pg-cluster.sh" start "$pgdir" "$bin" >/dev/null
-set -a
-. "$pgdir/env"
-set +a
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
-now() { date +%s.%N; }
-since() { echo "$(now) - $1" | bc; }
+. "$root/bench/common.sh"
+need bench-process "$bin/queue-process" "$bin/queue-admin" /usr/sbin/smtp-sink \
+    /usr/sbin/smtp-source /usr/bin/time /usr/bin/python3 bc
+start_bench_cluster
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
