@@ -298,7 +298,9 @@ private:
                        m_account.account_email, to}),
                   [this, ctx = about(item), message_id = *stored] {
                       ++m_result.sent;
-                      note(log::Level::debug, ctx, fmt::format("sent as {}", message_id));
+                      if (log::enabled(log::Level::debug)) {
+                          note(log::Level::debug, ctx, "sent as " + message_id);
+                      }
                   });
             return Next::go_on;
         case policy::Verdict::retry_later:

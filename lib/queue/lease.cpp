@@ -34,12 +34,22 @@ constexpr db::Statement k_claim{
     " FROM picked WHERE q.id = picked.id"
     " RETURNING q.id, q.priority, q.created_at"};
 
-constexpr db::Statement k_start_send{
+} // namespace
+
+// The row is found by its physical address, looked up by the primary key: with
+// `id = $1 AND status = 'processing'` the planner may scan the partial in-flight index
+// (whose statistics date from before the claim) and filter every row in flight, once per
+// message, which made a batch quadratic. A row updated meanwhile has a new address, so
+// it is not found: it is no longer this run's to send, which is the safe answer.
+const db::Statement k_start_send_statement{
     "start_send", "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"
                   " message_id = COALESCE(message_id, $3),"
                   " lease_until = now() + make_interval(secs => $4)"
-                  " WHERE id = $1 AND claimed_by = $2 AND status = 'processing'"
+                  " WHERE ctid = (SELECT ctid FROM email_queue WHERE id = $1)"
+                  " AND id = $1 AND claimed_by = $2 AND status = 'processing'"
                   " RETURNING message_id"};
+
+namespace {
 
 constexpr db::Statement k_extend{
     "extend_leases", "UPDATE email_queue SET lease_until = now() + make_interval(secs => $3)"
@@ -116,7 +126,8 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
 
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
                          const std::string& message_id, Seconds lease) {
-    return db::call(k_start_send, db::Shape::maybe_one, row_id, worker, message_id, lease.count());
+    return db::call(k_start_send_statement, db::Shape::maybe_one, row_id, worker, message_id,
+                    lease.count());
 }
 
 std::optional<std::string> started(const db::Result& result) {

@@ -49,6 +49,9 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
                                       Seconds lease);
+// The statement behind start_send(), for EXPLAIN in tests.
+extern const db::Statement k_start_send_statement;
+
 // start_send() as a call, for a pipeline; started() reads its result.
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
                          const std::string& message_id, Seconds lease);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>
 
+#include "queue/lease.hpp"
 #include "queue/queue_repository.hpp"
 #include "support/seed_data.hpp"
 #include "support/test_database.hpp"
@@ -68,4 +69,43 @@ TEST_CASE("the claim order and the sliding windows are served by indexes", "[exp
     CHECK(window.find("email_queue_window_idx") != std::string::npos);
     CHECK(window.find("email_queue_in_flight_idx") != std::string::npos);
     CHECK(window.find("Seq Scan on email_queue") == std::string::npos);
+}
+
+TEST_CASE("marking a send started finds the row by its key, however many rows are in flight",
+          "[explain]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    // Statistics taken with no row in flight, as they nearly always are; then a claim of
+    // 2,000 rows (autovacuum kept from refreshing them meanwhile). The statement's generic plan (what a prepared statement runs after a
+    // few executions) must not walk the in-flight index and filter every claimed row.
+    tdb.exec(R"(
+        INSERT INTO companies (name) VALUES ('c');
+        INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
+        INSERT INTO campaign_runs (campaign_id) SELECT id FROM campaigns;
+        INSERT INTO leads (company_id, email)
+          SELECT c.id, 'l' || g || '@c.example' FROM companies c, generate_series(1, 2000) g;
+        INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id)
+          SELECT l.company_id, ca.id, r.id, l.id
+          FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
+          JOIN campaign_runs r ON r.campaign_id = ca.id;
+        ANALYZE;
+        ALTER TABLE email_queue SET (autovacuum_enabled = false);
+        UPDATE email_queue SET status = 'processing', claimed_by = 'w',
+                               lease_until = now() + interval '5 minutes';
+    )");
+    const auto row = tdb.scalar("SELECT id FROM email_queue LIMIT 1");
+    conn.run("SET plan_cache_mode = force_generic_plan", "set_generic");
+    conn.run(std::string("PREPARE start_send_plan AS ") + queue::k_start_send_statement.sql,
+             "prepare_start_send");
+    const std::string execute = "EXECUTE start_send_plan('" + row + "', 'w', '<m@c.example>', 60)";
+    const auto plan = explain(conn, {"explain_start_send", execute.c_str()}, {});
+    INFO(plan);
+    CHECK(plan.find("Tid Scan on email_queue") != std::string::npos);
+    CHECK(plan.find("email_queue_pkey") != std::string::npos);
+    CHECK(plan.find("email_queue_in_flight_idx") == std::string::npos);
+    // And it still marks the row, and only a row of this run.
+    CHECK(queue::start_send(conn, Uuid::parse(row).value(), "w", "<m@c.example>", Seconds(60)) ==
+          std::optional<std::string>("<m@c.example>"));
+    CHECK_FALSE(
+        queue::start_send(conn, Uuid::parse(row).value(), "other", "<n@c.example>", Seconds(60)));
 }
