@@ -1,7 +1,7 @@
 #!/bin/bash
 # deb-check.sh DEB: checks a built emailqueue .deb for Debian 12 without touching the
 # system: its metadata and runtime dependencies, its contents, that apt would install
-# it (apt-get --simulate), and that its programs run from an unpacked copy.
+# it (apt-get --simulate), and that its programs are stripped and run from an unpacked copy.
 set -euo pipefail
 deb=$1
 root=$(mktemp -d)
@@ -29,5 +29,6 @@ fi
 dpkg-deb -x "$deb" "$root/unpacked"
 for p in queue-enqueue queue-process queue-admin; do
     "$root/unpacked/usr/bin/$p" --version | grep -q "^$p (emailqueue) " || fail "$p --version"
+    ! file -b "$root/unpacked/usr/bin/$p" | grep -q 'not stripped' || fail "$p is not stripped"
 done
 echo "deb-check: ok: $deb"

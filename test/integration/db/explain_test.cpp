@@ -76,8 +76,9 @@ TEST_CASE("marking a send started finds the row by its key, however many rows ar
     TestDatabase tdb;
     auto conn = tdb.connect();
     // Statistics taken with no row in flight, as they nearly always are; then a claim of
-    // 2,000 rows (autovacuum kept from refreshing them meanwhile). The statement's generic plan (what a prepared statement runs after a
-    // few executions) must not walk the in-flight index and filter every claimed row.
+    // 2,000 rows (autovacuum kept from refreshing them meanwhile). The statement's generic
+    // plan (what a prepared statement runs after a few executions) must not walk the
+    // in-flight index and filter every claimed row.
     tdb.exec(R"(
         INSERT INTO companies (name) VALUES ('c');
         INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
