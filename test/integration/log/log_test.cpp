@@ -146,6 +146,43 @@ TEST_CASE("each row's outcome is a line naming its company, run and row", "[log]
                                   *sent_rows.begin())) == "sent");
 }
 
+TEST_CASE("a held row is a warning and a retried row an info line, each with its reason", "[log]") {
+    SmtpSink hangs_up({"-q", "."}); // no reply after the message: outcome unknown
+    SmtpSink busy({"-r", "RCPT"});  // 4xx to RCPT: try again later
+    ProcessFixture f;
+    f.add_provider("hangs_up", hangs_up.port());
+    f.add_provider("busy", busy.port());
+    const auto unknown = f.company("hangs_up", "Unknown Ltd", "sender@unknown.example");
+    const auto unknown_run = f.queue_run(unknown, 1, "u.example");
+    const auto retried = f.company("busy", "Busy Ltd", "sender@busy.example");
+    const auto retried_run = f.queue_run(retried, 1, "b.example");
+    const auto r = process_with(f, {"--log-format", "json", "--log-level", "info"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    int held_lines = 0;
+    int retry_lines = 0;
+    for (const auto& line : json_lines(r.err)) {
+        const auto& message = line.find("message")->as_string();
+        if (message.find(": row ") == std::string::npos) {
+            continue;
+        }
+        if (line.find("company")->as_string() == unknown.str()) {
+            ++held_lines;
+            CHECK(line.find("level")->as_string() == "warn");
+            CHECK(line.find("run")->as_string() == unknown_run.str());
+            CHECK(message.find(": held: ") != std::string::npos);
+        } else {
+            ++retry_lines;
+            CHECK(line.find("company")->as_string() == retried.str());
+            CHECK(line.find("level")->as_string() == "info");
+            CHECK(line.find("run")->as_string() == retried_run.str());
+            CHECK(message.find(": try 1 failed, next in ") != std::string::npos);
+        }
+    }
+    CHECK(held_lines == 1);
+    CHECK(retry_lines == 1);
+}
+
 TEST_CASE("an error that ends a program is a json line too", "[log]") {
     const auto r = run_program_without_db("queue-admin", {"status", "--log-format", "json"});
     CHECK(r.exit_code == 69);
