@@ -91,35 +91,33 @@ std::string first_names(const std::vector<std::string>& all) {
     return join(names, ", ") + (all.size() > 3 ? ", ..." : "");
 }
 
-HealthCheck holds(const HealthFacts& f) {
-    HealthCheck c{"holds"};
-    c.value = static_cast<double>(f.held_companies.size());
+// Warns when `names` is not empty: "N <one or many> (a, b, ...)<advice>"; else `none`.
+HealthCheck warn_if_any(const char* check, const std::vector<std::string>& names,
+                        std::string_view none, std::string_view one, std::string_view many,
+                        std::string_view advice = {}) {
+    HealthCheck c{check};
+    c.value = static_cast<double>(names.size());
     c.warn = 0;
-    if (f.held_companies.empty()) {
-        c.message = "no company held";
+    if (names.empty()) {
+        c.message = std::string(none);
         return c;
     }
     c.state = HealthState::warning;
-    c.message =
-        fmt::format("{} compan{} held after an account error ({})", f.held_companies.size(),
-                    f.held_companies.size() == 1 ? "y" : "ies", first_names(f.held_companies));
+    c.message = fmt::format("{} {} ({}){}", names.size(), names.size() == 1 ? one : many,
+                            first_names(names), advice);
     return c;
 }
 
+HealthCheck holds(const HealthFacts& f) {
+    return warn_if_any("holds", f.held_companies, "no company held",
+                       "company held after an account error",
+                       "companies held after an account error");
+}
+
 HealthCheck auto_paused(const HealthFacts& f) {
-    HealthCheck c{"auto_paused"};
-    c.value = static_cast<double>(f.auto_paused_runs.size());
-    c.warn = 0;
-    if (f.auto_paused_runs.empty()) {
-        c.message = "no run auto-paused";
-        return c;
-    }
-    c.state = HealthState::warning;
-    c.message = fmt::format("{} run{} auto-paused on failures ({}): 'queue-admin run resume' "
-                            "once the cause is fixed",
-                            f.auto_paused_runs.size(), f.auto_paused_runs.size() == 1 ? "" : "s",
-                            first_names(f.auto_paused_runs));
-    return c;
+    return warn_if_any("auto_paused", f.auto_paused_runs, "no run auto-paused",
+                       "run auto-paused on failures", "runs auto-paused on failures",
+                       ": 'queue-admin run resume' once the cause is fixed");
 }
 
 HealthCheck unknown_outcome(const HealthFacts& f) {
