@@ -44,15 +44,18 @@ Uuid ProcessFixture::company(const std::string& provider, const std::string& nam
 Uuid ProcessFixture::queue_run(const Uuid& company, int leads, const std::string& domain) {
     const auto campaign = insert_campaign(conn, company);
     const auto run = insert_run(conn, campaign, "running");
+    std::vector<Uuid> rows;
     for (int i = 0; i < leads; ++i) {
         const auto lead = insert_lead(conn, company, fmt::format("lead{}@{}", m_leads, domain),
                                       fmt::format("Lead {}", m_leads));
         ++m_leads;
-        queue::add_email_to_queue(conn, {.company_id = company,
-                                         .campaign_id = campaign,
-                                         .campaign_run_id = run,
-                                         .lead_id = lead});
+        rows.push_back(queue::add_email_to_queue(conn, {.company_id = company,
+                                                        .campaign_id = campaign,
+                                                        .campaign_run_id = run,
+                                                        .lead_id = lead})
+                           .id);
     }
+    age_in_order(conn, rows);
     return run;
 }
 

@@ -48,7 +48,8 @@ public:
     Uuid company(const std::string& provider, const std::string& name = "Acme Ltd",
                  const std::string& account_email = "jack.doe@acme.example");
     // A running campaign run of the company with `leads` due pending rows
-    // (lead i has address lead<i>@<domain>). Returns the run id.
+    // (lead i has address lead<i>@<domain>), queued in lead order: each row is younger
+    // than every row before it. Returns the run id.
     Uuid queue_run(const Uuid& company, int leads, const std::string& domain = "x.example");
 
     std::string config_path() const;

@@ -19,6 +19,13 @@ constexpr db::Statement k_lead{"test_insert_lead",
                                "INSERT INTO leads (company_id, email, name, company, job_title)"
                                " VALUES ($1, $2, $3, 'Globex', 'CTO') RETURNING id"};
 
+constexpr db::Statement k_age_in_order{
+    "test_age_in_order",
+    "UPDATE email_queue q SET created_at = latest.t + o.n * interval '1 microsecond'"
+    " FROM unnest($1::uuid[]) WITH ORDINALITY AS o(id, n),"
+    "      (SELECT max(created_at) AS t FROM email_queue) AS latest"
+    " WHERE q.id = o.id"};
+
 } // namespace
 
 Uuid insert_company(db::Connection& conn, const CompanySpec& spec) {
@@ -40,6 +47,10 @@ Uuid insert_run(db::Connection& conn, const Uuid& campaign_id, const std::string
 Uuid insert_lead(db::Connection& conn, const Uuid& company_id,
                  const std::optional<std::string>& email, const std::string& name) {
     return conn.one(k_lead, company_id, email, name).only().uuid("id");
+}
+
+void age_in_order(db::Connection& conn, const std::vector<Uuid>& ids) {
+    conn.none(k_age_in_order, ids);
 }
 
 } // namespace eq::test

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "db/connection.hpp"
 #include "util/uuid.hpp"
@@ -28,5 +29,11 @@ Uuid insert_run(db::Connection& conn, const Uuid& campaign_id, const std::string
 
 Uuid insert_lead(db::Connection& conn, const Uuid& company_id,
                  const std::optional<std::string>& email, const std::string& name = "Ann Lee");
+
+// Makes the email_queue rows `ids` younger than every other row, each younger than the
+// one before it. Rows queued by separate statements can share a created_at where the
+// server's clock has not ticked between them; tests that tell rows apart by age (as the
+// claim's send order does) queue them and then call this.
+void age_in_order(db::Connection& conn, const std::vector<Uuid>& ids);
 
 } // namespace eq::test

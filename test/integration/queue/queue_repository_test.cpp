@@ -77,6 +77,7 @@ TEST_CASE("get_next_emails_to_process returns due rows in send order", "[queue]"
     queue::add_email_to_queue(f.conn, later);
     const auto sent = queue::add_email_to_queue(f.conn, f.item(f.lead("sent@x.example")));
     queue::update_queue_item_status(f.conn, sent.id, queue::QueueStatus::sent);
+    age_in_order(f.conn, {low.id, high.id, low2.id});
     // Another company's rows never show up.
     const auto other = insert_company(f.conn, {.name = "Other"});
     const auto other_campaign = insert_campaign(f.conn, other);
@@ -148,7 +149,8 @@ TEST_CASE("update_email_throttle_settings creates, then changes only what is giv
     CHECK(created.max_emails_per_hour == 20);
     CHECK(created.max_emails_per_day == 500);
     CHECK(created.enabled);
-    f.db.exec("UPDATE email_throttle_settings SET updated_at = now() - interval '1 day'");
+    f.db.exec("UPDATE email_throttle_settings SET created_at = now() - interval '1 day',"
+              " updated_at = now() - interval '1 day'");
     const auto changed =
         throttle::update_email_throttle_settings(f.conn, f.company, std::nullopt, 100, false);
     CHECK(changed.max_emails_per_hour == 20);
