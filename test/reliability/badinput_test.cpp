@@ -27,10 +27,6 @@ using namespace std::chrono;
 
 namespace {
 
-std::string id_literal(const Uuid& id) {
-    return "'" + id.str() + "'";
-}
-
 // A literal for test SQL that holds any text but NUL.
 std::string text_literal(const std::string& text) {
     return "$eqbad$" + text + "$eqbad$";

@@ -29,10 +29,6 @@ namespace {
 // recovery of killed runs' rows.
 constexpr auto k_lease = seconds(3);
 
-std::string id_literal(const Uuid& id) {
-    return "'" + id.str() + "'";
-}
-
 void generous_limits(ProcessFixture& f, const Uuid& company) {
     f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, "
               "max_emails_per_day) VALUES (" +

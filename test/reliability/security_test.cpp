@@ -23,10 +23,6 @@ using namespace std::chrono;
 
 namespace {
 
-std::string id_literal(const Uuid& id) {
-    return "'" + id.str() + "'";
-}
-
 // Everything a set of runs wrote, for grepping.
 struct Captured {
     std::string text;

@@ -28,10 +28,6 @@ using namespace std::chrono;
 
 namespace {
 
-std::string id_literal(const Uuid& id) {
-    return "'" + id.str() + "'";
-}
-
 // What a fault must leave behind.
 enum class Ends {
     retried,  // pending, retry_count 1, due again after 2 minutes (+ up to 25% jitter)

@@ -9,6 +9,11 @@
 
 namespace eq::test {
 
+// An id as an SQL literal, for statements tests write out: '…'.
+inline std::string id_literal(const Uuid& id) {
+    return "'" + id.str() + "'";
+}
+
 // Rows of the web application's tables, for tests. Each returns the new row's id.
 
 struct CompanySpec {

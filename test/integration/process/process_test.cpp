@@ -15,10 +15,6 @@ using namespace std::chrono;
 
 namespace {
 
-std::string id_literal(const Uuid& id) {
-    return "'" + id.str() + "'";
-}
-
 Json summary_of(const ProcessResult& r) {
     INFO(r.out << r.err);
     auto j = Json::parse(r.out);

@@ -13,14 +13,10 @@ using namespace eq::test;
 
 namespace {
 
-std::string lit(const Uuid& id) {
-    return "'" + id.str() + "'";
-}
-
 void schedule(const ProcessFixture& f, const Uuid& company, const std::string& columns,
               const std::string& values) {
     f.db.exec("INSERT INTO email_queue_schedules (company_id, " + columns + ") VALUES (" +
-              lit(company) + ", " + values + ")");
+              id_literal(company) + ", " + values + ")");
 }
 
 // Only today's weekday in the zone (ISO day 1 = bit 0).
@@ -126,7 +122,7 @@ TEST_CASE("paced overlapping runs keep the gap and never pass the hourly limit",
     const auto company = f.company("sink");
     f.queue_run(company, 12);
     f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour) VALUES (" +
-              lit(company) + ", 4)");
+              id_literal(company) + ", 4)");
     f.set("processing", "run_length", "3s");
     schedule(f, company, "min_gap_seconds, jitter_seconds", "1, 1");
     for (const auto& r : f.process_concurrently(3)) {
@@ -169,17 +165,18 @@ TEST_CASE("a 5.1.x bounce suppresses the address for every campaign of the compa
     f.queue_run(company, 1);
     REQUIRE(f.process().exit_code == 0);
     CHECK(f.db.scalar("SELECT status FROM email_queue") == "failed");
-    CHECK(f.db.scalar("SELECT email || ' ' || reason || ' ' || (company_id = " + lit(company) +
-                      ") FROM do_not_email") == "lead0@x.example bounce true");
+    CHECK(
+        f.db.scalar("SELECT email || ' ' || reason || ' ' || (company_id = " + id_literal(company) +
+                    ") FROM do_not_email") == "lead0@x.example bounce true");
     // Another campaign of the company to the same address: skipped, not sent or failed.
     const auto campaign = insert_campaign(f.conn, company);
     const auto run = insert_run(f.conn, campaign, "running");
     f.db.exec("INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id) "
               "SELECT company_id, " +
-              lit(campaign) + ", " + lit(run) + ", lead_id FROM email_queue");
+              id_literal(campaign) + ", " + id_literal(run) + ", lead_id FROM email_queue");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE campaign_run_id = " + lit(run)) ==
-          "skipped");
+    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE campaign_run_id = " +
+                      id_literal(run)) == "skipped");
     CHECK(f.count("SELECT count(*) FROM do_not_email") == 1);
 }
 
@@ -204,7 +201,7 @@ TEST_CASE("an address the web application unsubscribes is skipped by the next ru
     // What the unsubscribe endpoint writes (see docs/processing.md).
     f.db.exec("INSERT INTO do_not_email (email, reason, company_id) VALUES "
               "('LEAD1@x.example', 'unsubscribe', " +
-              lit(company) + ")");
+              id_literal(company) + ")");
     REQUIRE(f.process().exit_code == 0);
     CHECK(f.db.scalar("SELECT string_agg(l.email || ':' || q.status, ',' ORDER BY l.email) FROM "
                       "email_queue q JOIN leads l ON l.id = q.lead_id") ==
