@@ -7,8 +7,7 @@
 #include "queue/lease.hpp"
 #include "queue/outcome.hpp"
 #include "queue/queue_repository.hpp"
-#include "support/seed_data.hpp"
-#include "support/test_database.hpp"
+#include "support/run_fixture.hpp"
 #include "throttle/company_state.hpp"
 
 using namespace eq;
@@ -17,22 +16,7 @@ using namespace std::chrono;
 
 namespace {
 
-struct Fixture {
-    TestDatabase db;
-    db::Connection conn = db.connect();
-    Uuid company = insert_company(conn);
-    Uuid campaign = insert_campaign(conn, company);
-    Uuid run = insert_run(conn, campaign, "running");
-
-    Uuid queue(const std::string& email, int priority = 1) {
-        auto lead = insert_lead(conn, company, email);
-        return queue::add_email_to_queue(conn, {.company_id = company,
-                                                .campaign_id = campaign,
-                                                .campaign_run_id = run,
-                                                .lead_id = lead,
-                                                .priority = priority})
-            .id;
-    }
+struct Fixture : RunFixture {
     std::vector<Uuid> claim(std::int64_t limit, const std::string& worker = "w1") {
         db::Transaction tx(conn);
         queue::lock_company(conn, company);
@@ -41,7 +25,7 @@ struct Fixture {
         return ids;
     }
     std::string status(const Uuid& id) {
-        return db.scalar("SELECT status FROM email_queue WHERE id = '" + id.str() + "'");
+        return db.scalar("SELECT status FROM email_queue WHERE id = " + id_literal(id));
     }
 };
 

@@ -2,33 +2,14 @@
 
 #include "campaign/campaign_run.hpp"
 #include "queue/queue_repository.hpp"
-#include "support/seed_data.hpp"
-#include "support/test_database.hpp"
+#include "support/run_fixture.hpp"
 #include "throttle/throttle_repository.hpp"
 
 using namespace eq;
 using namespace eq::test;
 using namespace std::chrono;
 
-namespace {
-
-struct Fixture {
-    TestDatabase db;
-    db::Connection conn = db.connect();
-    Uuid company = insert_company(conn);
-    Uuid campaign = insert_campaign(conn, company);
-    Uuid run = insert_run(conn, campaign, "running");
-
-    queue::NewQueueItem item(const Uuid& lead) {
-        return {.company_id = company,
-                .campaign_id = campaign,
-                .campaign_run_id = run,
-                .lead_id = lead};
-    }
-    Uuid lead(const std::string& email) { return insert_lead(conn, company, email); }
-};
-
-} // namespace
+using Fixture = RunFixture;
 
 TEST_CASE("add_email_to_queue stores a pending row with the seed's defaults", "[queue]") {
     Fixture f;
