@@ -29,12 +29,6 @@ namespace {
 // recovery of killed runs' rows.
 constexpr auto k_lease = seconds(3);
 
-void generous_limits(ProcessFixture& f, const Uuid& company) {
-    f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, "
-              "max_emails_per_day) VALUES (" +
-              id_literal(company) + ", 10000, 100000)");
-}
-
 // Normal runs until nothing is pending or processing (bounded), after the leases of
 // killed runs have passed.
 void drain(const ProcessFixture& f, int max_runs = 30) {
@@ -111,7 +105,7 @@ TEST_CASE("a kill at each fault point leaves each row sent once, or held when in
             const auto company = f.company("sink", fmt::format("Company {}", n),
                                            fmt::format("sender@c{}.example", n));
             f.queue_run(company, k_rows, fmt::format("c{}.example", n));
-            generous_limits(f, company);
+            f.set_limits(company, 10000, 100000);
             ++n;
             const auto r =
                 f.process_with("queue-process-faulty", {"--company", company.str()},
@@ -191,7 +185,7 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
     for (int i = 0; i < k_companies; ++i) {
         const auto c = f.company("sink", fmt::format("Company {}", i));
         f.queue_run(c, k_rows, fmt::format("c{}.example", i));
-        generous_limits(f, c);
+        f.set_limits(c, 10000, 100000);
     }
     constexpr int k_total = k_companies * k_rows;
     constexpr int k_wanted_kills = 40;

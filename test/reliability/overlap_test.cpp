@@ -62,9 +62,7 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
         const auto c =
             f.company("sink", fmt::format("Company {}", i), fmt::format("sender@c{}.example", i));
         f.queue_run(c, k_rows, fmt::format("c{}.example", i));
-        f.db.exec(fmt::format("INSERT INTO email_throttle_settings (company_id, "
-                              "max_emails_per_hour, max_emails_per_day) VALUES ('{}', {}, {})",
-                              c.str(), limits.back().hourly, limits.back().daily));
+        f.set_limits(c, limits.back().hourly, limits.back().daily);
     }
     constexpr std::int64_t k_total = k_companies * k_rows;
 

@@ -10,6 +10,16 @@
 
 namespace eq::test {
 
+namespace {
+
+constexpr db::Statement k_limits{
+    "test_set_limits",
+    "INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, max_emails_per_day)"
+    " VALUES ($1, $2, $3) ON CONFLICT (company_id) DO UPDATE SET"
+    " max_emails_per_hour = $2, max_emails_per_day = $3"};
+
+} // namespace
+
 ProcessFixture::ProcessFixture(const PgServer& server)
     : db(TestDatabase::Schema::migrated, server), worker(db), conn(db.connect()) {}
 
@@ -57,6 +67,10 @@ Uuid ProcessFixture::queue_run(const Uuid& company, int leads, const std::string
     }
     age_in_order(conn, rows);
     return run;
+}
+
+void ProcessFixture::set_limits(const Uuid& company, int per_hour, int per_day) {
+    conn.none(k_limits, company, per_hour, per_day);
 }
 
 std::string ProcessFixture::config_path() const {

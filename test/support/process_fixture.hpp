@@ -51,6 +51,8 @@ public:
     // (lead i has address lead<i>@<domain>), queued in lead order: each row is younger
     // than every row before it. Returns the run id.
     Uuid queue_run(const Uuid& company, int leads, const std::string& domain = "x.example");
+    // The company's throttle settings: hourly and daily limits, enabled.
+    void set_limits(const Uuid& company, int per_hour, int per_day);
 
     std::string config_path() const;
     // DATABASE_URL (as the worker role), ENCRYPTION_KEY and ENCRYPTION_SALT.

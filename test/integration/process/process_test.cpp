@@ -67,9 +67,7 @@ TEST_CASE("queue-process never exceeds the hourly limit and the window slides", 
     f.add_provider("sink", sink.port());
     const auto company = f.company("sink");
     f.queue_run(company, 12);
-    f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, "
-              "max_emails_per_day) VALUES (" +
-              id_literal(company) + ", 5, 100)");
+    f.set_limits(company, 5, 100);
     // Three were sent 30 minutes ago.
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() - interval '30 "
               "minutes' WHERE id IN (SELECT id FROM email_queue ORDER BY created_at LIMIT 3)");
@@ -94,9 +92,7 @@ TEST_CASE("queue-process never exceeds the daily limit", "[process]") {
     f.add_provider("sink", sink.port());
     const auto company = f.company("sink");
     f.queue_run(company, 10);
-    f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour, "
-              "max_emails_per_day) VALUES (" +
-              id_literal(company) + ", 100, 6)");
+    f.set_limits(company, 100, 6);
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() - interval '23 "
               "hours' WHERE id IN (SELECT id FROM email_queue ORDER BY created_at LIMIT 4)");
     REQUIRE(f.process().exit_code == 0);
@@ -358,9 +354,7 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
             f.company("sink", "C" + std::to_string(i), "sender@c" + std::to_string(i) + ".example");
         companies.push_back(c);
         f.queue_run(c, 40, "c" + std::to_string(i) + ".example");
-        f.db.exec(fmt::format("INSERT INTO email_throttle_settings (company_id, "
-                              "max_emails_per_hour, max_emails_per_day) VALUES ({}, {}, {})",
-                              id_literal(c), limits[i].first, limits[i].second));
+        f.set_limits(c, limits[i].first, limits[i].second);
     }
     f.set("processing", "batch_cap", "7");
     for (int round = 0; round < 4; ++round) {

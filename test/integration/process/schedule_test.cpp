@@ -121,8 +121,7 @@ TEST_CASE("paced overlapping runs keep the gap and never pass the hourly limit",
     f.add_provider("sink", sink.port());
     const auto company = f.company("sink");
     f.queue_run(company, 12);
-    f.db.exec("INSERT INTO email_throttle_settings (company_id, max_emails_per_hour) VALUES (" +
-              id_literal(company) + ", 4)");
+    f.set_limits(company, 4, 500);
     f.set("processing", "run_length", "3s");
     schedule(f, company, "min_gap_seconds, jitter_seconds", "1, 1");
     for (const auto& r : f.process_concurrently(3)) {
