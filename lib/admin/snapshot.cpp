@@ -8,6 +8,7 @@
 #include "admin/args.hpp"
 #include "db/connection.hpp"
 #include "policy/ramp_up.hpp"
+#include "throttle/throttle_repository.hpp"
 
 namespace eq::admin {
 
@@ -131,7 +132,7 @@ QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& com
         CompanyStatus c;
         c.id = row.uuid("id");
         c.name = row.text("name");
-        c.settings = settings_from_row(row);
+        c.settings = throttle::settings_from_row(row);
         c.held_until = row.opt_time("held_until");
         c.hold_reason = row.opt_text("hold_reason");
         c.held_since = row.opt_time("held_since");
@@ -217,19 +218,6 @@ std::optional<LastRun> load_last_run(db::Connection& conn) {
                    row.integer("skipped"),  row.integer("held"),
                    row.integer("retried"),  row.integer("recovered"),
                    row.opt_text("error")};
-}
-
-throttle::EmailThrottleSettings settings_from_row(const db::Row& row) {
-    throttle::EmailThrottleSettings s;
-    s.company_id = row.uuid("company_id");
-    if (!row.is_null("created_at")) {
-        s.max_emails_per_hour = static_cast<int>(row.integer("max_emails_per_hour"));
-        s.max_emails_per_day = static_cast<int>(row.integer("max_emails_per_day"));
-        s.enabled = row.boolean("enabled");
-        s.created_at = row.time("created_at");
-        s.updated_at = row.time("updated_at");
-    }
-    return s;
 }
 
 policy::HealthFacts health_facts(const QueueSnapshot& snap, const std::optional<LastRun>& last) {

@@ -88,11 +88,6 @@ struct LastRun {
 };
 std::optional<LastRun> load_last_run(db::Connection& conn);
 
-// A company's settings from a row of companies LEFT JOIN email_throttle_settings
-// (columns company_id, max_emails_per_hour, max_emails_per_day, enabled, created_at,
-// updated_at): the defaults when the company has no settings row.
-throttle::EmailThrottleSettings settings_from_row(const db::Row& row);
-
 // What health (and the health metric) judge, from a whole-queue snapshot and the last run.
 policy::HealthFacts health_facts(const QueueSnapshot& snap, const std::optional<LastRun>& last);
 

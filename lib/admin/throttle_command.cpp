@@ -289,7 +289,7 @@ int list(const Context& context) {
     std::string text = fmt::format("{:<36} {:>9} {:>9} {:<7} {}\n", "COMPANY ID", "PER HOUR",
                                    "PER DAY", "ENABLED", "NAME");
     for (const auto row : conn.rows(k_list)) {
-        const auto s = settings_from_row(row);
+        const auto s = throttle::settings_from_row(row);
         const auto name = row.text("name");
         companies.push(settings_json(s, name));
         const auto mark = s.is_default() ? "*" : " ";

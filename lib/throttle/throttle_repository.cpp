@@ -47,9 +47,7 @@ const db::Statement k_window_usage_statement{
     " (SELECT count(*) FROM email_queue WHERE company_id = $1 AND status = 'processing')"
     "   AS in_flight"};
 
-namespace {
-
-EmailThrottleSettings from_row(const db::Row& row) {
+EmailThrottleSettings settings_from_row(const db::Row& row) {
     EmailThrottleSettings s;
     s.company_id = row.uuid("company_id");
     if (!row.is_null("created_at")) {
@@ -62,6 +60,8 @@ EmailThrottleSettings from_row(const db::Row& row) {
     return s;
 }
 
+namespace {
+
 [[noreturn]] void no_company(const Uuid& id) {
     throw Error(ExitCode::not_found, fmt::format("no company {}", id.str()));
 }
@@ -73,7 +73,7 @@ EmailThrottleSettings get_email_throttle_settings(db::Connection& conn, const Uu
     if (r.empty()) {
         no_company(company_id);
     }
-    return from_row(r.only());
+    return settings_from_row(r.only());
 }
 
 EmailThrottleSettings update_email_throttle_settings(db::Connection& conn, const Uuid& company_id,
@@ -91,7 +91,7 @@ EmailThrottleSettings update_email_throttle_settings(db::Connection& conn, const
     if (r.empty()) {
         no_company(company_id);
     }
-    return from_row(r.only());
+    return settings_from_row(r.only());
 }
 
 std::int64_t get_emails_sent_count(db::Connection& conn, const Uuid& company_id,

@@ -11,6 +11,11 @@ namespace eq::throttle {
 // The company's settings, or the defaults when it has no row (is_default() tells).
 EmailThrottleSettings get_email_throttle_settings(db::Connection& conn, const Uuid& company_id);
 
+// Settings from a row of companies LEFT JOIN email_throttle_settings (columns
+// company_id, max_emails_per_hour, max_emails_per_day, enabled, created_at, updated_at):
+// the defaults when the company has no settings row.
+EmailThrottleSettings settings_from_row(const db::Row& row);
+
 // Changes what is given and leaves the rest; creates the row when absent and sets
 // updated_at. Throws eq::Error: not_found for an unknown company, usage for a negative
 // limit (nothing is written in either case).
