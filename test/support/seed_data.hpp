@@ -9,7 +9,7 @@
 
 namespace eq::test {
 
-// An id as an SQL literal, for statements tests write out: '…'.
+// An id as an SQL literal ('<id>'), for statements tests write out.
 inline std::string id_literal(const Uuid& id) {
     return "'" + id.str() + "'";
 }
