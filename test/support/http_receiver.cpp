@@ -11,31 +11,20 @@
 namespace eq::test {
 
 HttpReceiver::HttpReceiver(Mode mode) {
-    m_port = free_port();
-    std::vector<std::string> argv{
-        k_system_python, std::string(EQ_SOURCE_DIR) + "/test/support/http_receiver.py",
-        "--port",        std::to_string(m_port),
-        "--requests",    m_dir.file("requests.jsonl")};
+    std::vector<std::string> argv{k_system_python,
+                                  std::string(EQ_SOURCE_DIR) + "/test/support/http_receiver.py",
+                                  "--requests", m_dir.file("requests.jsonl")};
     if (mode == Mode::hang) {
         argv.push_back("--hang");
     }
     const std::string log = m_dir.file("server.log");
-    m_process = std::make_unique<BackgroundProcess>(argv, log);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (true) {
-        std::string text;
-        try {
-            text = read_file(log);
-        } catch (const std::exception&) {
-        }
-        if (text.find("READY") != std::string::npos) {
-            break;
-        }
-        if (!m_process->running() || std::chrono::steady_clock::now() > deadline) {
-            throw std::runtime_error("the HTTP test receiver did not start: " + text);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    m_port = start_on_free_port([&](int port) {
+        auto with_port = argv;
+        with_port.insert(with_port.end(), {"--port", std::to_string(port)});
+        m_process = std::make_unique<BackgroundProcess>(with_port, log);
+        return wait_until_ready(
+            *m_process, log, [&] { return log_has(log, "READY"); }, "the HTTP test receiver");
+    });
 }
 
 std::string HttpReceiver::url() const {

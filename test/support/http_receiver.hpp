@@ -24,6 +24,8 @@ public:
     HttpReceiver& operator=(const HttpReceiver&) = delete;
 
     int port() const { return m_port; }
+    // The server process (it holds the listening socket).
+    pid_t pid() const { return m_process->pid(); }
     std::string url() const;
 
     // Each request recorded so far: {"path", "headers", "body"}.

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,10 +10,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -175,11 +185,20 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
     auto env = build_env(env_overrides);
     auto c_args = c_strings(args);
     auto c_env = c_strings(env);
+    // Closed by the exec: once it reads as closed, the child is the program, no longer a
+    // copy of this process (whose descriptors it would still hold).
+    int exec_pipe[2];
+    if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+        throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    }
     m_pid = fork();
     if (m_pid < 0) {
+        close(exec_pipe[0]);
+        close(exec_pipe[1]);
         throw std::runtime_error("fork failed");
     }
     if (m_pid == 0) {
+        close(exec_pipe[0]);
         const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         const int null = open("/dev/null", O_RDONLY);
         dup2(null, 0);
@@ -190,6 +209,11 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
         std::fprintf(stderr, "exec %s: %s\n", c_args[0], std::strerror(errno));
         _exit(127);
     }
+    close(exec_pipe[1]);
+    char byte = 0;
+    while (read(exec_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    close(exec_pipe[0]);
 }
 
 BackgroundProcess::~BackgroundProcess() {
@@ -226,38 +250,125 @@ std::string program_path(const std::string& name) {
     return std::string(EQ_BIN_DIR) + "/" + name;
 }
 
-int free_port() {
+namespace {
+
+// The lowest port the kernel hands to outgoing connections (32768 unless configured).
+int ephemeral_low() {
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    if (range >> low && low > 1024) {
+        return low;
+    }
+    return 32768;
+}
+
+bool can_bind(int port) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        close(fd);
-        throw std::runtime_error("bind failed");
-    }
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    return ntohs(addr.sin_port);
+    return ok;
 }
 
-void wait_for_port(int port, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addr.sin_port = htons(static_cast<uint16_t>(port));
-        const int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-        close(fd);
-        if (rc == 0) {
-            return;
+} // namespace
+
+int free_port() {
+    // 10000 ports or more below the ephemeral range (from 1025 when that starts low).
+    const int high = ephemeral_low() - 1;
+    const int low = std::max(1025, high - 12000);
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::uniform_int_distribution<int> pick(low, high);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        const int port = pick(rng);
+        if (can_bind(port)) {
+            return port;
+        }
+    }
+    throw std::runtime_error(
+        fmt::format("no free port on 127.0.0.1 between {} and {} after 200 tries", low, high));
+}
+
+namespace {
+
+std::string read_log(const std::string& path) {
+    try {
+        return read_file(path);
+    } catch (const std::exception&) {
+        return {}; // not written yet
+    }
+}
+
+} // namespace
+
+bool log_has(const std::string& log_path, const std::string& text) {
+    return read_log(log_path).find(text) != std::string::npos;
+}
+
+bool wait_until_ready(BackgroundProcess& process, const std::string& log_path,
+                      const std::function<bool()>& ready, const std::string& what) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (true) {
+        const bool up = ready();
+        if (!process.running()) {
+            std::string log = read_log(log_path);
+            std::string lower(log);
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            if (lower.find("address already in use") != std::string::npos) {
+                return false;
+            }
+            throw std::runtime_error(what + " did not start: " + log);
+        }
+        if (up) {
+            return true;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw std::runtime_error(what + " was not ready after 15 s: " + read_log(log_path));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    throw std::runtime_error("nothing listens on 127.0.0.1:" + std::to_string(port));
+}
+
+int start_on_free_port(const std::function<bool(int port)>& start) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const int port = free_port();
+        if (start(port)) {
+            return port;
+        }
+    }
+    throw std::runtime_error("a test server found its port taken five times in a row");
+}
+
+bool listens(pid_t pid, int port) {
+    std::set<std::string> inodes;
+    std::error_code ec;
+    for (const auto& fd :
+         std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", pid), ec)) {
+        const auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+        if (!ec && target.starts_with("socket:[")) {
+            inodes.insert(target.substr(8, target.size() - 9));
+        }
+    }
+    std::ifstream tcp("/proc/net/tcp");
+    std::string line;
+    std::getline(tcp, line); // the heading
+    const std::string wanted = fmt::format(":{:04X}", port);
+    while (std::getline(tcp, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+        fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+            timeout >> inode;
+        if (state == "0A" && local.ends_with(wanted) && inodes.contains(inode)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace eq::test

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -48,10 +49,28 @@ private:
 // The path of one of the built programs: queue-enqueue, queue-process, queue-admin.
 std::string program_path(const std::string& name);
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
+// A TCP port on 127.0.0.1 that nothing listens on right now, drawn at random from below
+// the kernel's ephemeral range, so no outgoing connection of a test running beside this
+// one can take it before the server that asked for it binds it.
 int free_port();
 
-// Blocks until something accepts connections on 127.0.0.1:port, or throws.
-void wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(15));
+// Starts a test server on a port from free_port(). `start(port)` launches the server and
+// waits until it is ready; it returns false when the server could not bind because the
+// port was taken meanwhile (a server of a test running beside this one drew the same
+// number), and a new port is tried. Returns the port in use.
+int start_on_free_port(const std::function<bool(int port)>& start);
+
+// Waits until `ready()` holds while the server process runs. Returns false when the
+// process ended because its port was taken (its log at `log_path` says "Address already
+// in use"); throws, with the log, when it ended otherwise or was not ready in 15 s.
+bool wait_until_ready(BackgroundProcess& process, const std::string& log_path,
+                      const std::function<bool()>& ready, const std::string& what);
+
+// Whether the log at `log_path` (empty when it does not exist yet) has `text`.
+bool log_has(const std::string& log_path, const std::string& text);
+
+// Whether process `pid` itself listens on TCP port `port` (from /proc: its open sockets
+// and the kernel's table of TCP sockets), so another server's port is never taken for it.
+bool listens(pid_t pid, int port);
 
 } // namespace eq::test

@@ -13,10 +13,8 @@ namespace eq::test {
 SmtpServer::SmtpServer(const SmtpServerOptions& o) {
     const std::string dump = m_dir.path() + "/messages";
     ::mkdir(dump.c_str(), 0700);
-    m_port = free_port();
     std::vector<std::string> argv{
         k_system_python, std::string(EQ_SOURCE_DIR) + "/test/support/smtp_server.py",
-        "--port",        std::to_string(m_port),
         "--dump-dir",    dump,
         "--events",      m_dir.path() + "/events.jsonl"};
     switch (o.tls) {
@@ -55,14 +53,15 @@ SmtpServer::SmtpServer(const SmtpServerOptions& o) {
     if (!o.data_reply.empty()) {
         argv.insert(argv.end(), {"--data-reply", o.data_reply});
     }
-    m_process = std::make_unique<BackgroundProcess>(argv, m_dir.path() + "/server.log");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (log().find("READY") == std::string::npos) {
-        if (!m_process->running() || std::chrono::steady_clock::now() > deadline) {
-            throw std::runtime_error("the aiosmtpd test server did not start: " + log());
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    const auto log_path = m_dir.path() + "/server.log";
+    m_port = start_on_free_port([&](int port) {
+        auto with_port = argv;
+        with_port.insert(with_port.end(), {"--port", std::to_string(port)});
+        m_process = std::make_unique<BackgroundProcess>(with_port, log_path);
+        return wait_until_ready(
+            *m_process, log_path, [&] { return log_has(log_path, "READY"); },
+            "the aiosmtpd test server");
+    });
 }
 
 config::Provider SmtpServer::provider(config::Security security, const std::string& ca_file) const {

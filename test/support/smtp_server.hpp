@@ -57,6 +57,8 @@ public:
     SmtpServer& operator=(const SmtpServer&) = delete;
 
     int port() const { return m_port; }
+    // The server process (it holds the listening socket).
+    pid_t pid() const { return m_process->pid(); }
     // A provider pointing here with the given security; verification on, trusting ca_file.
     config::Provider provider(config::Security security, const std::string& ca_file = {}) const;
 

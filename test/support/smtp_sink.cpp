@@ -90,15 +90,14 @@ SmtpSink::SmtpSink(std::vector<std::string> fault_flags) {
     }
     argv.insert(argv.end(), {"-a", "-d", m_dump_dir + "/%Y%m%d%H%M%S."});
     argv.insert(argv.end(), fault_flags.begin(), fault_flags.end());
-    m_port = free_port();
-    argv.push_back("127.0.0.1:" + std::to_string(m_port));
-    argv.push_back("64");
-    m_process = std::make_unique<BackgroundProcess>(argv, m_dir.path() + "/smtp-sink.log");
-    try {
-        wait_for_port(m_port);
-    } catch (const std::exception&) {
-        throw std::runtime_error("smtp-sink did not start: " + log());
-    }
+    const auto log_path = m_dir.path() + "/smtp-sink.log";
+    m_port = start_on_free_port([&](int port) {
+        auto with_port = argv;
+        with_port.insert(with_port.end(), {"127.0.0.1:" + std::to_string(port), "64"});
+        m_process = std::make_unique<BackgroundProcess>(with_port, log_path);
+        return wait_until_ready(
+            *m_process, log_path, [&] { return listens(m_process->pid(), port); }, "smtp-sink");
+    });
 }
 
 config::Provider SmtpSink::provider() const {

@@ -32,6 +32,8 @@ public:
     SmtpSink& operator=(const SmtpSink&) = delete;
 
     int port() const { return m_port; }
+    // The server process (it holds the listening socket).
+    pid_t pid() const { return m_process->pid(); }
     // A provider for a Session: 127.0.0.1:port, security none, no verification.
     config::Provider provider() const;
 
@@ -45,8 +47,11 @@ public:
         std::string content;
     };
 
-    // Every message received so far, oldest first; waits (bounded) for a file still being
-    // written to be complete.
+    // Every message received so far, oldest first by the time its file was last written:
+    // that clock ticks every few milliseconds, so messages received within one tick come
+    // in no particular order among themselves (a test of send order reads the rows'
+    // send_started_at instead). Waits (bounded) for a file still being written to be
+    // complete.
     std::vector<Message> messages() const;
     // Waits until at least `count` messages were received, then returns them all.
     std::vector<Message>
