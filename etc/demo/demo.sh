@@ -43,7 +43,6 @@ export ENCRYPTION_KEY=demo-encryption-key ENCRYPTION_SALT=demo-salt
 
 rm -rf "$demo"
 mkdir -p "$demo/mail"
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # As root, smtp-sink runs as 'nobody', which may not reach the build folder (under /root,
 # say): it writes into a folder of its own under /tmp, copied to $demo/mail at the end.
 spool=$(mktemp -d "${TMPDIR:-/tmp}/emailqueue-demo-mail.XXXXXX")
@@ -52,11 +51,27 @@ if [ "$(id -u)" = 0 ]; then
     chown nobody "$spool"
     user=(-u nobody)
 fi
-/usr/sbin/smtp-sink -a "${user[@]}" -d "$spool/%Y%m%d%H%M%S." "127.0.0.1:$port" 100 \
-    >"$demo/smtp-sink.log" 2>&1 &
-sink_pid=$!
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-if ! kill -0 "$sink_pid" 2>/dev/null; then
+# A port below the kernel's ephemeral range, which no outgoing connection takes; another
+# port is tried if something else binds it first.
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
+lowest=$(( ephemeral_low - 12000 > 1025 ? ephemeral_low - 12000 : 1025 ))
+for _ in 1 2 3 4 5; do
+    port=$(( lowest + RANDOM % (ephemeral_low - lowest) ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue  # in use
+    /usr/sbin/smtp-sink -a "${user[@]}" -d "$spool/%Y%m%d%H%M%S." "127.0.0.1:$port" 100 \
+        >"$demo/smtp-sink.log" 2>&1 &
+    sink_pid=$!
+    for _ in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        kill -0 "$sink_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    sleep 0.2 # a sink that could not bind says so at once
+    grep -qi 'address already in use' "$demo/smtp-sink.log" || break
+    kill "$sink_pid" 2>/dev/null || true
+    sink_pid=""
+done
+if [ -z "$sink_pid" ] || ! kill -0 "$sink_pid" 2>/dev/null; then
     echo "demo: smtp-sink did not start:" >&2
     cat "$demo/smtp-sink.log" >&2
     exit 1
