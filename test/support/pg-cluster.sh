@@ -96,8 +96,11 @@ as_server "$pgbin/initdb" -D "$pgdata" -U emailqueue --auth=trust -E UTF8 --no-l
     --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 
 # A free port: not answering on loopback now. A collision with a port taken in the
-# meantime makes pg_ctl fail, and the next candidate is tried.
-start=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 + 30000 ))
+# meantime makes pg_ctl fail, and the next candidate is tried. Drawn from 10000-19959:
+# below the kernel's ephemeral range (so no outgoing connection holds it while a test
+# restarts the server) and below the test SMTP and HTTP servers' ports (the 12,000 just
+# under that range, test/support/process.cpp).
+start=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 9960 + 10000 ))
 port=""
 for p in $(seq "$start" $((start + 40))); do
     if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
