@@ -88,8 +88,11 @@ Connection Connection::open(const std::string& conninfo, std::string_view applic
     return c;
 }
 
-Connection::Connection(Connection&& other) noexcept : m_conn(other.m_conn) {
+Connection::Connection(Connection&& other) noexcept
+    : m_conn(other.m_conn), m_prepared(std::move(other.m_prepared)),
+      m_groups_pending(other.m_groups_pending) {
     other.m_conn = nullptr;
+    other.m_groups_pending = 0;
 }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
@@ -98,7 +101,10 @@ Connection& Connection::operator=(Connection&& other) noexcept {
             PQfinish(m_conn);
         }
         m_conn = other.m_conn;
+        m_prepared = std::move(other.m_prepared);
+        m_groups_pending = other.m_groups_pending;
         other.m_conn = nullptr;
+        other.m_groups_pending = 0;
     }
     return *this;
 }
@@ -231,18 +237,23 @@ Result Connection::exec(const Statement& statement, const std::vector<Param>& pa
     return finish(r, statement, shape);
 }
 
-std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
+std::vector<std::string> Connection::prepare_calls(const std::vector<Call>& calls) {
+    if (m_groups_pending > 0) {
+        throw Error(ExitCode::internal,
+                    "database: a statement was sent before the pipeline's results were read");
+    }
     std::vector<std::string> names;
+    names.reserve(calls.size());
     for (const auto& c : calls) {
         names.push_back(prepared(*c.statement, static_cast<int>(c.params.size())));
     }
-    if (PQenterPipelineMode(m_conn) != 1) {
+    return names;
+}
+
+void Connection::send_group(const std::vector<Call>& calls, const std::vector<std::string>& names) {
+    if (PQpipelineStatus(m_conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(m_conn) != 1) {
         fail(nullptr, "pipeline");
     }
-    struct Leave {
-        pg_conn* conn;
-        ~Leave() { PQexitPipelineMode(conn); }
-    } leave{m_conn};
     for (std::size_t i = 0; i < calls.size(); ++i) {
         const auto values = c_values(calls[i].params);
         const int n = static_cast<int>(values.size());
@@ -255,9 +266,14 @@ std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
             fail(nullptr, calls[i].statement->name);
         }
     }
+    // The sync point ends the implicit transaction, and libpq sends the group with it.
     if (PQpipelineSync(m_conn) != 1) {
         fail(nullptr, "pipeline");
     }
+    ++m_groups_pending;
+}
+
+std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
     // Read everything up to the sync point before judging, so the connection is left
     // clean; then report the first failure.
     std::vector<PGresult*> raw;
@@ -277,6 +293,9 @@ std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
             break;
         }
     }
+    if (--m_groups_pending == 0) {
+        PQexitPipelineMode(m_conn);
+    }
     std::vector<Result> out;
     std::size_t i = 0;
     try {
@@ -292,6 +311,33 @@ std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
         throw;
     }
     return out;
+}
+
+std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
+    const auto names = prepare_calls(calls);
+    send_group(calls, names);
+    return read_group(calls);
+}
+
+std::vector<Result> Connection::pipeline_then(const std::vector<Call>& first,
+                                              const std::vector<Call>& then) {
+    const auto first_names = prepare_calls(first);
+    const auto then_names = prepare_calls(then);
+    send_group(first, first_names);
+    send_group(then, then_names);
+    try {
+        return read_group(first);
+    } catch (...) {
+        try {
+            read_group(then); // it was sent and has taken effect or not: read it anyway
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+std::vector<Result> Connection::collect(const std::vector<Call>& then) {
+    return read_group(then);
 }
 
 void Connection::run(std::string_view sql, std::string_view name) {

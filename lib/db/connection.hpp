@@ -138,6 +138,15 @@ public:
     // mode): all of them take effect or, when one fails, none; then throws that failure.
     // Results come back in the order of the calls.
     std::vector<Result> pipeline(const std::vector<Call>& calls);
+    // pipeline(first), with `then` sent right behind it as a second implicit transaction
+    // that the server executes while the caller goes on; returns the results of `first`.
+    // Those of `then` are read with collect(then), which must come before any other use
+    // of the connection. When `first` fails, `then` is read before the failure is thrown
+    // (it has taken effect or failed on its own).
+    std::vector<Result> pipeline_then(const std::vector<Call>& first,
+                                      const std::vector<Call>& then);
+    // The results of the `then` of the last pipeline_then(); throws its first failure.
+    std::vector<Result> collect(const std::vector<Call>& then);
 
     // Runs SQL text with no parameters through the simple-query protocol (several
     // statements allowed); for transaction control and migrations only.
@@ -155,9 +164,15 @@ private:
     // statements that are not prepared.
     const std::string& prepared(const Statement& statement, int params);
     Result finish(pg_result* result, const Statement& statement, Shape shape);
+    // Pipeline steps: names to execute the calls by (preparing them first), sending one
+    // group ending in a sync point, and reading one group's results up to it.
+    std::vector<std::string> prepare_calls(const std::vector<Call>& calls);
+    void send_group(const std::vector<Call>& calls, const std::vector<std::string>& names);
+    std::vector<Result> read_group(const std::vector<Call>& calls);
 
     pg_conn* m_conn = nullptr;
     std::unordered_map<std::string, std::string> m_prepared; // SQL text -> name
+    int m_groups_pending = 0; // pipeline groups sent whose results are unread
 };
 
 // Rolls back on destruction unless commit() was called; exceptions unwind safely.

@@ -78,6 +78,10 @@ enum class Next { go_on, hold_company, stop };
 
 // How often a paced batch waiting for its next slot looks at the stop flag.
 constexpr auto k_wait_step = std::chrono::milliseconds(200);
+// A batch whose SMTP server answered the last message within this time keeps its database
+// connection through the next message's dialogue, so that the server writes the previous
+// outcome meanwhile; a slower server never holds a connection while it answers.
+constexpr auto k_overlap_limit = std::chrono::milliseconds(20);
 
 class Batch {
 public:
@@ -141,8 +145,58 @@ public:
 
 private:
     template <class F> std::invoke_result_t<F, db::Connection&> with_db(F&& f) {
+        settle();
         auto lease = m_ctx.pool.acquire();
         return f(*lease);
+    }
+
+    // The send-started mark of the next message, committed before it returns. The
+    // outcomes waiting to be written go with it: in the same transaction, or, when the
+    // SMTP server is fast, in a second one right behind it that the database server works
+    // on during the message's SMTP dialogue (read by settle()). Either way each outcome is
+    // written after the mark of the next message, as before: a crash leaves a sent row
+    // 'processing' with its send started, recovered as held, never lost or resent.
+    db::Result mark_send_started(db::Call mark) {
+        settle();
+        if (!m_overlap || m_deferred.empty()) {
+            return std::move(flush({std::move(mark)})[0]);
+        }
+        auto lease = m_ctx.pool.acquire();
+        std::vector<db::Call> outcomes;
+        outcomes.reserve(m_deferred.size());
+        for (auto& d : m_deferred) {
+            outcomes.push_back(d.call);
+        }
+        m_in_flight = std::move(m_deferred);
+        m_deferred.clear();
+        auto results = lease->pipeline_then({std::move(mark)}, outcomes);
+        m_held.emplace(std::move(lease));
+        return std::move(results[0]);
+    }
+
+    // Reads the outcomes written behind the last mark, if any, and gives the connection
+    // back.
+    void settle() {
+        if (!m_held) {
+            return;
+        }
+        auto in_flight = std::move(m_in_flight);
+        m_in_flight.clear();
+        std::vector<db::Call> calls;
+        calls.reserve(in_flight.size());
+        for (auto& d : in_flight) {
+            calls.push_back(std::move(d.call));
+        }
+        std::optional<db::Pool::Lease> held = std::move(m_held);
+        m_held.reset();
+        const auto results = (*held)->collect(calls);
+        held.reset();
+        fault_point("recorded");
+        for (std::size_t i = 0; i < in_flight.size(); ++i) {
+            if (queue::applied(results[i])) {
+                in_flight[i].on_applied();
+            }
+        }
     }
 
     // Budget and claim under the company's lock (a dry run only reads).
@@ -274,9 +328,9 @@ private:
             return Next::stop;
         }
         fault_point("composed");
-        // The previous row's outcome travels in the same round trip as this mark.
-        const auto stored = queue::started(flush({queue::start_send_call(
-            item.id, m_ctx.worker, message_id, m_config.processing.lease)})[0]);
+        // The previous row's outcome travels with this mark (mark_send_started()).
+        const auto stored = queue::started(mark_send_started(
+            queue::start_send_call(item.id, m_ctx.worker, message_id, m_config.processing.lease)));
         if (!stored) {
             return Next::go_on; // no longer ours (recovered, cancelled): not sent
         }
@@ -287,7 +341,9 @@ private:
             }
         }
         fault_point("send-started");
+        const auto sending = Clock::now();
         const auto outcome = session->send(m_account.account_email, to, *bytes);
+        m_overlap = Clock::now() - sending < k_overlap_limit;
         fault_point("answered");
         const auto verdict = policy::classify(outcome);
         switch (verdict.verdict) {
@@ -451,9 +507,10 @@ private:
         return {it, ids.end()};
     }
 
-    // Outcomes wait to be written with the next database step of the batch: one round
-    // trip and one commit per message instead of two. A crash meanwhile leaves the row
-    // 'processing' with its send started: recovered as held, never lost or resent.
+    // Outcomes wait to be written with the next database step of the batch, usually the
+    // next row's mark (mark_send_started()), so the batch never waits for a write of its
+    // own. A crash meanwhile leaves the row 'processing' with its send started: recovered
+    // as held, never lost or resent.
     void defer(db::Call call, std::function<void()> on_applied) {
         m_deferred.push_back({std::move(call), std::move(on_applied)});
     }
@@ -548,6 +605,10 @@ private:
         std::function<void()> on_applied;
     };
     std::vector<Deferred> m_deferred;
+    // Outcomes sent behind the last mark on the held connection, not read yet.
+    std::vector<Deferred> m_in_flight;
+    std::optional<db::Pool::Lease> m_held;
+    bool m_overlap = false; // the SMTP server answered the last message quickly
     CompanyResult m_result;
 };
 
