@@ -279,7 +279,7 @@ bool can_bind(int port) {
 } // namespace
 
 int free_port() {
-    // 10000 ports or more below the ephemeral range (from 1025 when that starts low).
+    // The 12,000 ports just below the ephemeral range (fewer when that starts below 13,025).
     const int high = ephemeral_low() - 1;
     const int low = std::max(1025, high - 12000);
     thread_local std::mt19937 rng{std::random_device{}()};
