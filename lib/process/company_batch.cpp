@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -162,14 +163,9 @@ private:
             return std::move(flush({std::move(mark)})[0]);
         }
         auto lease = m_ctx.pool.acquire();
-        std::vector<db::Call> outcomes;
-        outcomes.reserve(m_deferred.size());
-        for (auto& d : m_deferred) {
-            outcomes.push_back(d.call);
-        }
         m_in_flight = std::move(m_deferred);
         m_deferred.clear();
-        auto results = lease->pipeline_then({std::move(mark)}, outcomes);
+        auto results = lease->pipeline_then({std::move(mark)}, calls_of(m_in_flight));
         m_held.emplace(std::move(lease));
         return std::move(results[0]);
     }
@@ -182,21 +178,11 @@ private:
         }
         auto in_flight = std::move(m_in_flight);
         m_in_flight.clear();
-        std::vector<db::Call> calls;
-        calls.reserve(in_flight.size());
-        for (auto& d : in_flight) {
-            calls.push_back(std::move(d.call));
-        }
         std::optional<db::Pool::Lease> held = std::move(m_held);
         m_held.reset();
-        const auto results = (*held)->collect(calls);
+        const auto results = (*held)->collect(calls_of(in_flight));
         held.reset();
-        fault_point("recorded");
-        for (std::size_t i = 0; i < in_flight.size(); ++i) {
-            if (queue::applied(results[i])) {
-                in_flight[i].on_applied();
-            }
-        }
+        recorded(in_flight, results);
     }
 
     // Budget and claim under the company's lock (a dry run only reads).
@@ -507,6 +493,12 @@ private:
         return {it, ids.end()};
     }
 
+    // An outcome to write, and what to do once it is written.
+    struct Deferred {
+        db::Call call;
+        std::function<void()> on_applied;
+    };
+
     // Outcomes wait to be written with the next database step of the batch, usually the
     // next row's mark (mark_send_started()), so the batch never waits for a write of its
     // own. A crash meanwhile leaves the row 'processing' with its send started: recovered
@@ -521,27 +513,37 @@ private:
         if (m_deferred.empty() && calls.empty()) {
             return {};
         }
-        std::vector<db::Call> all;
-        all.reserve(m_deferred.size() + calls.size());
-        for (auto& d : m_deferred) {
-            all.push_back(d.call);
-        }
-        for (auto& c : calls) {
-            all.push_back(std::move(c));
-        }
+        auto all = calls_of(m_deferred);
+        std::move(calls.begin(), calls.end(), std::back_inserter(all));
         auto results = with_db([&](db::Connection& c) { return c.pipeline(all); });
-        if (!m_deferred.empty()) {
-            fault_point("recorded");
-        }
-        for (std::size_t i = 0; i < m_deferred.size(); ++i) {
-            if (queue::applied(results[i])) {
-                m_deferred[i].on_applied();
-            }
-        }
+        recorded(m_deferred, results);
         results.erase(results.begin(),
                       results.begin() + static_cast<std::ptrdiff_t>(m_deferred.size()));
         m_deferred.clear();
         return results;
+    }
+
+    static std::vector<db::Call> calls_of(const std::vector<Deferred>& outcomes) {
+        std::vector<db::Call> calls;
+        calls.reserve(outcomes.size());
+        for (const auto& d : outcomes) {
+            calls.push_back(d.call);
+        }
+        return calls;
+    }
+
+    // The outcomes are committed (`results` begin with theirs): counts and log lines.
+    static void recorded(const std::vector<Deferred>& outcomes,
+                         const std::vector<db::Result>& results) {
+        if (outcomes.empty()) {
+            return;
+        }
+        fault_point("recorded");
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            if (queue::applied(results[i])) {
+                outcomes[i].on_applied();
+            }
+        }
     }
 
     // Rows waiting their turn keep their leases while the batch is long.
@@ -600,10 +602,6 @@ private:
     policy::PacingPlan m_plan;
     Clock::time_point m_claimed_at;
     std::size_t m_sends_started = 0;
-    struct Deferred {
-        db::Call call;
-        std::function<void()> on_applied;
-    };
     std::vector<Deferred> m_deferred;
     // Outcomes sent behind the last mark on the held connection, not read yet.
     std::vector<Deferred> m_in_flight;

@@ -17,14 +17,9 @@ HttpReceiver::HttpReceiver(Mode mode) {
     if (mode == Mode::hang) {
         argv.push_back("--hang");
     }
-    const std::string log = m_dir.file("server.log");
-    m_port = start_on_free_port([&](int port) {
-        auto with_port = argv;
-        with_port.insert(with_port.end(), {"--port", std::to_string(port)});
-        m_process = std::make_unique<BackgroundProcess>(with_port, log);
-        return wait_until_ready(
-            *m_process, log, [&] { return log_has(log, "READY"); }, "the HTTP test receiver");
-    });
+    auto server = start_python_server(argv, m_dir.file("server.log"), "the HTTP test receiver");
+    m_process = std::move(server.process);
+    m_port = server.port;
 }
 
 std::string HttpReceiver::url() const {

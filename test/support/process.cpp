@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -23,6 +22,7 @@
 #include <thread>
 
 #include "support/temp_dir.hpp"
+#include "util/strings.hpp"
 
 extern char** environ;
 
@@ -294,17 +294,13 @@ int free_port() {
         fmt::format("no free port on 127.0.0.1 between {} and {} after 200 tries", low, high));
 }
 
-namespace {
-
-std::string read_log(const std::string& path) {
+std::string read_log(const std::string& log_path) {
     try {
-        return read_file(path);
+        return read_file(log_path);
     } catch (const std::exception&) {
         return {}; // not written yet
     }
 }
-
-} // namespace
 
 bool log_has(const std::string& log_path, const std::string& text) {
     return read_log(log_path).find(text) != std::string::npos;
@@ -316,11 +312,8 @@ bool wait_until_ready(BackgroundProcess& process, const std::string& log_path,
     while (true) {
         const bool up = ready();
         if (!process.running()) {
-            std::string log = read_log(log_path);
-            std::string lower(log);
-            std::transform(lower.begin(), lower.end(), lower.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-            if (lower.find("address already in use") != std::string::npos) {
+            const std::string log = read_log(log_path);
+            if (to_lower(log).find("address already in use") != std::string::npos) {
                 return false;
             }
             throw std::runtime_error(what + " did not start: " + log);
@@ -343,6 +336,34 @@ int start_on_free_port(const std::function<bool(int port)>& start) {
         }
     }
     throw std::runtime_error("a test server found its port taken five times in a row");
+}
+
+StartedServer start_server(const std::vector<std::string>& argv,
+                           const std::function<std::vector<std::string>(int port)>& port_args,
+                           const std::string& log_path,
+                           const std::function<bool(BackgroundProcess&, int port)>& ready,
+                           const std::string& what) {
+    StartedServer server;
+    server.port = start_on_free_port([&](int port) {
+        auto with_port = argv;
+        const auto extra = port_args(port);
+        with_port.insert(with_port.end(), extra.begin(), extra.end());
+        server.process = std::make_unique<BackgroundProcess>(with_port, log_path);
+        auto& process = *server.process;
+        return wait_until_ready(
+            process, log_path, [&] { return ready(process, port); }, what);
+    });
+    return server;
+}
+
+StartedServer start_python_server(const std::vector<std::string>& argv, const std::string& log_path,
+                                  const std::string& what) {
+    return start_server(
+        argv,
+        [](int port) {
+            return std::vector<std::string>{"--port", std::to_string(port)};
+        },
+        log_path, [&](BackgroundProcess&, int) { return log_has(log_path, "READY"); }, what);
 }
 
 bool listens(pid_t pid, int port) {

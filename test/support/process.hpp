@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,28 @@ int start_on_free_port(const std::function<bool(int port)>& start);
 // in use"); throws, with the log, when it ended otherwise or was not ready in 15 s.
 bool wait_until_ready(BackgroundProcess& process, const std::string& log_path,
                       const std::function<bool()>& ready, const std::string& what);
+
+// A test server started by start_server(): its process and the port it listens on.
+struct StartedServer {
+    std::unique_ptr<BackgroundProcess> process;
+    int port = 0;
+};
+
+// Starts `argv` followed by port_args(port), logging to `log_path`, on a port from
+// start_on_free_port(), and waits (wait_until_ready) until ready(process, port).
+StartedServer start_server(const std::vector<std::string>& argv,
+                           const std::function<std::vector<std::string>(int port)>& port_args,
+                           const std::string& log_path,
+                           const std::function<bool(BackgroundProcess&, int port)>& ready,
+                           const std::string& what);
+
+// start_server() for the test servers in Python (test/support/*.py): they take
+// `--port N` and write READY to their log once they listen.
+StartedServer start_python_server(const std::vector<std::string>& argv, const std::string& log_path,
+                                  const std::string& what);
+
+// A server's log at `log_path`: empty when it does not exist yet.
+std::string read_log(const std::string& log_path);
 
 // Whether the log at `log_path` (empty when it does not exist yet) has `text`.
 bool log_has(const std::string& log_path, const std::string& text);

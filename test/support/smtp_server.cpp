@@ -53,15 +53,10 @@ SmtpServer::SmtpServer(const SmtpServerOptions& o) {
     if (!o.data_reply.empty()) {
         argv.insert(argv.end(), {"--data-reply", o.data_reply});
     }
-    const auto log_path = m_dir.path() + "/server.log";
-    m_port = start_on_free_port([&](int port) {
-        auto with_port = argv;
-        with_port.insert(with_port.end(), {"--port", std::to_string(port)});
-        m_process = std::make_unique<BackgroundProcess>(with_port, log_path);
-        return wait_until_ready(
-            *m_process, log_path, [&] { return log_has(log_path, "READY"); },
-            "the aiosmtpd test server");
-    });
+    auto server =
+        start_python_server(argv, m_dir.path() + "/server.log", "the aiosmtpd test server");
+    m_process = std::move(server.process);
+    m_port = server.port;
 }
 
 config::Provider SmtpServer::provider(config::Security security, const std::string& ca_file) const {
@@ -69,11 +64,7 @@ config::Provider SmtpServer::provider(config::Security security, const std::stri
 }
 
 std::string SmtpServer::log() const {
-    try {
-        return read_file(m_dir.path() + "/server.log");
-    } catch (const std::exception&) {
-        return {};
-    }
+    return read_log(m_dir.path() + "/server.log");
 }
 
 std::vector<Json> SmtpServer::events(std::string_view kind) const {

@@ -90,14 +90,16 @@ SmtpSink::SmtpSink(std::vector<std::string> fault_flags) {
     }
     argv.insert(argv.end(), {"-a", "-d", m_dump_dir + "/%Y%m%d%H%M%S."});
     argv.insert(argv.end(), fault_flags.begin(), fault_flags.end());
-    const auto log_path = m_dir.path() + "/smtp-sink.log";
-    m_port = start_on_free_port([&](int port) {
-        auto with_port = argv;
-        with_port.insert(with_port.end(), {"127.0.0.1:" + std::to_string(port), "64"});
-        m_process = std::make_unique<BackgroundProcess>(with_port, log_path);
-        return wait_until_ready(
-            *m_process, log_path, [&] { return listens(m_process->pid(), port); }, "smtp-sink");
-    });
+    auto server = start_server(
+        argv,
+        [](int port) {
+            return std::vector<std::string>{"127.0.0.1:" + std::to_string(port), "64"};
+        },
+        m_dir.path() + "/smtp-sink.log",
+        [](BackgroundProcess& process, int port) { return listens(process.pid(), port); },
+        "smtp-sink");
+    m_process = std::move(server.process);
+    m_port = server.port;
 }
 
 config::Provider SmtpSink::provider() const {
@@ -105,11 +107,7 @@ config::Provider SmtpSink::provider() const {
 }
 
 std::string SmtpSink::log() const {
-    try {
-        return read_file(m_dir.path() + "/smtp-sink.log");
-    } catch (const std::exception&) {
-        return {};
-    }
+    return read_log(m_dir.path() + "/smtp-sink.log");
 }
 
 std::vector<SmtpSink::Message> SmtpSink::messages() const {
