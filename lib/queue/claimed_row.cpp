@@ -6,9 +6,11 @@
 
 namespace eq::queue {
 
-namespace {
-
-constexpr db::Statement k_load{
+// Leads and campaigns are looked up row by row through their primary keys: OFFSET 0
+// keeps the planner from flattening the lookups into a join, which for a chunk of a
+// hundred rows chose to read the whole leads table, every chunk, however many leads the
+// database holds.
+const db::Statement k_load_claimed_statement{
     "load_claimed_rows",
     "SELECT q.id, q.company_id, q.campaign_id, q.campaign_run_id, q.lead_id, q.status,"
     " q.priority, q.created_at, q.scheduled_for, q.processed_at, q.retry_count, q.max_retries,"
@@ -21,9 +23,12 @@ constexpr db::Statement k_load{
     " EXISTS (SELECT 1 FROM do_not_email d WHERE lower(d.email) = lower(l.email)"
     "         AND (d.company_id IS NULL OR d.company_id = q.company_id)) AS suppressed"
     " FROM email_queue q"
-    " LEFT JOIN leads l ON l.id = q.lead_id"
-    " LEFT JOIN campaigns ca ON ca.id = q.campaign_id"
+    " LEFT JOIN LATERAL (SELECT * FROM leads l WHERE l.id = q.lead_id OFFSET 0) l ON true"
+    " LEFT JOIN LATERAL (SELECT * FROM campaigns ca WHERE ca.id = q.campaign_id OFFSET 0) ca"
+    "   ON true"
     " WHERE q.id = ANY($1::uuid[])"};
+
+namespace {
 
 Json json_column(const db::Row& row, std::string_view column) {
     const auto text = row.opt_text(column);
@@ -42,7 +47,7 @@ Json json_column(const db::Row& row, std::string_view column) {
 
 std::vector<ClaimedRow> load_claimed_rows(db::Connection& conn, const std::vector<Uuid>& ids) {
     std::map<Uuid, ClaimedRow> by_id;
-    for (const auto row : conn.rows(k_load, ids)) {
+    for (const auto row : conn.rows(k_load_claimed_statement, ids)) {
         ClaimedRow c;
         c.item = EmailQueueItem::from_row(row);
         c.lead_found = row.boolean("lead_found");

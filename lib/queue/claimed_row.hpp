@@ -25,6 +25,9 @@ struct ClaimedRow {
     Json campaign; // every column of the campaign (null when not found)
 };
 
+// The statement load_claimed_rows() runs (for the plan tests): $1 the ids.
+extern const db::Statement k_load_claimed_statement;
+
 // The rows with these ids, in the order given. Ids that no longer exist are left out.
 std::vector<ClaimedRow> load_claimed_rows(db::Connection& conn, const std::vector<Uuid>& ids);
 

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <libpq-fe.h>
 
+#include "queue/claimed_row.hpp"
 #include "queue/lease.hpp"
 #include "queue/queue_repository.hpp"
 #include "support/seed_data.hpp"
@@ -109,4 +110,31 @@ TEST_CASE("marking a send started finds the row by its key, however many rows ar
           std::optional<std::string>("<m@c.example>"));
     CHECK_FALSE(
         queue::start_send(conn, Uuid::parse(row).value(), "other", "<n@c.example>", Seconds(60)));
+}
+
+TEST_CASE("loading claimed rows looks each lead up by its key, however many leads there are",
+          "[explain]") {
+    TestDatabase tdb;
+    auto conn = tdb.connect();
+    tdb.exec(R"(
+        INSERT INTO companies (name) VALUES ('c');
+        INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
+        INSERT INTO campaign_runs (campaign_id) SELECT id FROM campaigns;
+        INSERT INTO leads (company_id, email)
+          SELECT c.id, 'l' || g || '@c.example' FROM companies c, generate_series(1, 20000) g;
+        INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id)
+          SELECT l.company_id, ca.id, r.id, l.id
+          FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
+          JOIN campaign_runs r ON r.campaign_id = ca.id;
+        ANALYZE;
+    )");
+    // One chunk of a batch: a hundred ids.
+    const auto ids =
+        tdb.scalar("SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM "
+                   "email_queue LIMIT 100) q");
+    const auto plan = explain(conn, queue::k_load_claimed_statement, {ids});
+    INFO(plan);
+    CHECK(plan.find("leads_pkey") != std::string::npos);
+    CHECK(plan.find("Seq Scan on leads") == std::string::npos);
+    CHECK(queue::load_claimed_rows(conn, {}).empty());
 }
