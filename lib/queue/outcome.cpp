@@ -33,7 +33,7 @@ constexpr db::Statement k_sent{
     " WHERE id = (SELECT campaign_run_id FROM q) RETURNING id),"
     " company AS ("
     " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"
-    " SELECT company_id, now(), now() FROM q"
+    " SELECT company_id, now(), now() FROM q WHERE $8"
     " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"
     "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"
     " RETURNING company_id)"
@@ -58,7 +58,7 @@ constexpr db::Statement k_final{
 
 db::Call sent_call(const SentRecord& s) {
     return db::call(k_sent, db::Shape::one, s.row_id, s.worker, s.subject, s.body, s.from_name,
-                    s.from_email, s.to_email);
+                    s.from_email, s.to_email, s.touch_company);
 }
 
 db::Call retry_call(const Uuid& row_id, const std::string& worker, int new_retry_count,

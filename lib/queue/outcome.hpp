@@ -24,6 +24,10 @@ struct SentRecord {
     std::string from_name;
     std::string from_email;
     std::string to_email;
+    // Whether the company's row (last_sent_at, hold) is written too. A batch writes it
+    // with its first message and then at most once a second: one row that every message
+    // of a company would otherwise rewrite.
+    bool touch_company = true;
 };
 
 // Each outcome is a db::Call, so a sender can put it in the same round trip as its next
@@ -32,8 +36,8 @@ struct SentRecord {
 
 // In one statement: the row becomes 'sent' (processed_at = now()); email_logs gets the
 // row's fixed email_log_id and email_log_details its Message-ID, subject and body; the
-// run's leads_processed goes up by one; the company's last_sent_at is set and any hold
-// on it is lifted.
+// run's leads_processed goes up by one; with touch_company, the company's last_sent_at is
+// set and any hold on it is lifted.
 db::Call sent_call(const SentRecord& sent);
 
 // A transient failure: retry_count becomes new_retry_count. When exhausted the row fails

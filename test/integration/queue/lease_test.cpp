@@ -256,11 +256,20 @@ TEST_CASE("a held company counts its holds and is released by a send", "[lease]"
     CHECK(state.consecutive_holds == 2);
     CHECK(state.held_since == since);
     const auto a = f.queue("a@x.example");
+    const auto b = f.queue("b@x.example");
     f.db.exec("UPDATE email_queue_companies SET held_until = now() - interval '1 second'");
-    f.claim(1);
+    f.claim(2);
+    // A send recorded without touching the company (a batch's later messages) leaves its
+    // row alone; one that touches it lifts the hold.
+    queue::start_send(f.conn, b, "w1", "<b@acme.example>", minutes(10));
+    REQUIRE(queue::record_sent(f.conn, {.row_id = b, .worker = "w1", .touch_company = false}));
+    state = throttle::get_company_state(f.conn, f.company);
+    CHECK(state.consecutive_holds == 2);
+    CHECK_FALSE(state.last_sent_at.has_value());
     queue::start_send(f.conn, a, "w1", "<m@acme.example>", minutes(10));
     queue::record_sent(f.conn, {.row_id = a, .worker = "w1"});
     state = throttle::get_company_state(f.conn, f.company);
+    CHECK(state.last_sent_at.has_value());
     CHECK_FALSE(state.held_until.has_value());
     CHECK(state.consecutive_holds == 0);
 }
