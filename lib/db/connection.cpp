@@ -319,25 +319,12 @@ std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
     return read_group(calls);
 }
 
-std::vector<Result> Connection::pipeline_then(const std::vector<Call>& first,
-                                              const std::vector<Call>& then) {
-    const auto first_names = prepare_calls(first);
-    const auto then_names = prepare_calls(then);
-    send_group(first, first_names);
-    send_group(then, then_names);
-    try {
-        return read_group(first);
-    } catch (...) {
-        try {
-            read_group(then); // it was sent and has taken effect or not: read it anyway
-        } catch (...) {
-        }
-        throw;
-    }
+std::vector<Result> Connection::collect(const std::vector<Call>& calls) {
+    return read_group(calls);
 }
 
-std::vector<Result> Connection::collect(const std::vector<Call>& then) {
-    return read_group(then);
+void Connection::send(const std::vector<Call>& calls) {
+    send_group(calls, prepare_calls(calls));
 }
 
 void Connection::run(std::string_view sql, std::string_view name) {

@@ -138,15 +138,12 @@ public:
     // mode): all of them take effect or, when one fails, none; then throws that failure.
     // Results come back in the order of the calls.
     std::vector<Result> pipeline(const std::vector<Call>& calls);
-    // pipeline(first), with `then` sent right behind it as a second implicit transaction
-    // that the server executes while the caller goes on; returns the results of `first`.
-    // Those of `then` are read with collect(then), which must come before any other use
-    // of the connection. When `first` fails, `then` is read before the failure is thrown
-    // (it has taken effect or failed on its own).
-    std::vector<Result> pipeline_then(const std::vector<Call>& first,
-                                      const std::vector<Call>& then);
-    // The results of the `then` of the last pipeline_then(); throws its first failure.
-    std::vector<Result> collect(const std::vector<Call>& then);
+    // Sends the calls as one implicit transaction, as pipeline() does, without waiting:
+    // the server executes them while the caller goes on. Their results are read with
+    // collect(calls), which must come before any other use of the connection.
+    void send(const std::vector<Call>& calls);
+    // The results of the calls of the last send(); throws the first failure.
+    std::vector<Result> collect(const std::vector<Call>& calls);
 
     // Runs SQL text with no parameters through the simple-query protocol (several
     // statements allowed); for transaction control and migrations only.

@@ -75,14 +75,17 @@ double jitter_draw() {
 }
 
 // What the rest of the batch should do after one row.
-enum class Next { go_on, hold_company, stop };
+enum class Next { go_on, hold_company };
 
 // How often a paced batch waiting for its next slot looks at the stop flag.
 constexpr auto k_wait_step = std::chrono::milliseconds(200);
-// A batch whose SMTP server answered the last message within this time keeps its database
-// connection through the next message's dialogue, so that the server writes the previous
-// outcome meanwhile; a slower server never holds a connection while it answers.
+// A batch whose SMTP server answered the last message within this time sends the next
+// message's mark, with the outcomes waiting, before the dialogue and keeps its database
+// connection through it, so that the database writes meanwhile; a slower server never
+// holds a connection while it answers.
 constexpr auto k_overlap_limit = std::chrono::milliseconds(20);
+// How often a batch's sent messages refresh the company's last_sent_at.
+constexpr auto k_company_touch_interval = std::chrono::seconds(1);
 
 class Batch {
 public:
@@ -90,15 +93,15 @@ public:
         : m_ctx(context), m_config(context.config), m_company(company_id) {}
 
     CompanyResult run() {
-        const auto ids = claim();
-        if (m_result.company_held || ids.empty()) {
+        m_ids = claim();
+        if (m_result.company_held || m_ids.empty()) {
             return m_result;
         }
         fault_point("claimed");
         auto account = with_db(
             [&](db::Connection& c) { return campaign::find_company_account(c, m_company); });
         if (!account) {
-            release(ids, "the company no longer exists");
+            release(m_ids, "the company no longer exists");
             return m_result;
         }
         m_account = std::move(*account);
@@ -106,39 +109,68 @@ public:
         std::string password;
         if (const auto problem = account_problem(password)) {
             hold(*problem, false);
-            release(ids, "company held: " + *problem);
+            release(m_ids, "company held: " + *problem);
             return m_result;
         }
-        std::optional<smtp::Session> session;
-        if (!m_ctx.dry_run) {
-            session.emplace(smtp::SessionOptions{
-                *m_config.provider(m_account.account_type), m_account.account_email,
-                std::move(password), std::string(), smtp::Timeouts::from_config(m_config.smtp)});
+        if (m_ctx.dry_run) {
+            while (prepare_next()) {
+                ++m_result.would_send;
+            }
+            return finish();
         }
+        smtp::Session session(smtp::SessionOptions{
+            *m_config.provider(m_account.account_type), m_account.account_email,
+            std::move(password), std::string(), smtp::Timeouts::from_config(m_config.smtp)});
         m_last_lease_renewal = Clock::now();
-        for (std::size_t start = 0; start < ids.size(); start += k_chunk) {
-            const std::vector<Uuid> chunk(
-                ids.begin() + static_cast<std::ptrdiff_t>(start),
-                ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), start + k_chunk)));
-            const auto rows =
-                with_db([&](db::Connection& c) { return queue::load_claimed_rows(c, chunk); });
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-                const auto& row = rows[i];
-                m_runs.insert(row.item.campaign_run_id);
-                if (cli::stop_requested() != 0) {
-                    release(rest_of(ids, row.item.id), std::nullopt);
-                    return finish();
+        // `current` is marked and about to be sent; `next`, when there is one, is built.
+        auto current = next_marked(std::nullopt);
+        std::optional<Prepared> next;
+        while (current) {
+            // To a server that answers quickly, the next message's mark is sent before
+            // this message's dialogue, with the outcomes waiting to be written, and the
+            // message after it is built meanwhile: the database writes while the SMTP
+            // server and this program work (read back by settle()).
+            bool ahead = false;
+            if (m_overlap && !m_plan.paced) {
+                if (!next) {
+                    next = prepare_next();
                 }
-                renew_leases_if_due();
-                const auto next = handle(row, session ? &*session : nullptr);
-                if (next == Next::hold_company) {
-                    release(rest_of(ids, row.item.id), "company held: " + m_result.hold_reason);
-                    return finish();
+                if (next && wait_for_slot()) {
+                    fault_point("composed");
+                    send_ahead(mark_call(*next));
+                    ahead = true;
                 }
-                if (next == Next::stop) {
-                    release(rest_of(ids, row.item.id), std::nullopt);
-                    return finish();
-                }
+            }
+            fault_point("send-started");
+            const auto verdict = deliver(*current, session);
+            std::optional<Prepared> after;
+            if (ahead && verdict == Next::go_on) {
+                after = prepare_next();
+            }
+            settle();
+            bool next_marked_now = false;
+            if (ahead) {
+                next_marked_now = accept_mark(*next, *m_ahead);
+                m_ahead.reset();
+            }
+            if (verdict == Next::hold_company) {
+                release(rest_of(m_ids, current->row.item.id),
+                        "company held: " + m_result.hold_reason);
+                return finish();
+            }
+            if (m_stopped || cli::stop_requested() != 0) {
+                release(next    ? rest_of(m_ids, next->row.item.id)
+                        : after ? rest_of(m_ids, after->row.item.id)
+                                : unread_ids(),
+                        std::nullopt);
+                return finish();
+            }
+            if (next_marked_now) {
+                current = std::move(next);
+                next = std::move(after);
+            } else {
+                current = next_marked(ahead ? std::move(after) : std::move(next));
+                next.reset();
             }
         }
         return finish();
@@ -151,37 +183,37 @@ private:
         return f(*lease);
     }
 
-    // The send-started mark of the next message, committed before it returns. The
-    // outcomes waiting to be written go with it: in the same transaction, or, when the
-    // SMTP server is fast, in a second one right behind it that the database server works
-    // on during the message's SMTP dialogue (read by settle()). Either way each outcome is
-    // written after the mark of the next message, as before: a crash leaves a sent row
+    // Sends the outcomes waiting to be written and the next message's send-started mark
+    // as one transaction, not waiting for it: read back by settle(). Each outcome is thus
+    // written with a later row's mark, as in flush(): a crash leaves a sent row
     // 'processing' with its send started, recovered as held, never lost or resent.
-    db::Result mark_send_started(db::Call mark) {
+    void send_ahead(db::Call mark) {
         settle();
-        if (!m_overlap || m_deferred.empty()) {
-            return std::move(flush({std::move(mark)})[0]);
-        }
         auto lease = m_ctx.pool.acquire();
         m_in_flight = std::move(m_deferred);
         m_deferred.clear();
-        auto results = lease->pipeline_then({std::move(mark)}, calls_of(m_in_flight));
+        m_in_flight_calls = calls_of(m_in_flight);
+        m_in_flight_calls.push_back(std::move(mark));
+        lease->send(m_in_flight_calls);
         m_held.emplace(std::move(lease));
-        return std::move(results[0]);
     }
 
-    // Reads the outcomes written behind the last mark, if any, and gives the connection
-    // back.
+    // Reads what send_ahead() sent, if anything, and gives the connection back; the
+    // mark's result is left in m_ahead.
     void settle() {
         if (!m_held) {
             return;
         }
         auto in_flight = std::move(m_in_flight);
         m_in_flight.clear();
+        const auto calls = std::move(m_in_flight_calls);
+        m_in_flight_calls.clear();
         std::optional<db::Pool::Lease> held = std::move(m_held);
         m_held.reset();
-        const auto results = (*held)->collect(calls_of(in_flight));
+        auto results = (*held)->collect(calls);
         held.reset();
+        m_ahead = std::move(results.back());
+        results.pop_back();
         recorded(in_flight, results);
     }
 
@@ -261,84 +293,196 @@ private:
         return std::nullopt;
     }
 
-    Next handle(const queue::ClaimedRow& row, smtp::Session* session) {
+    // A row ready to send: its message built, its Message-ID chosen.
+    struct Prepared {
+        queue::ClaimedRow row;
+        std::string to;
+        content::Content content;
+        std::string message_id;
+        std::string bytes;
+    };
+
+    // The next claimed row, read from the database a chunk at a time; nothing when the
+    // batch has none left.
+    std::optional<queue::ClaimedRow> next_row() {
+        if (m_chunk_pos == m_chunk.size()) {
+            if (m_next_start == m_ids.size()) {
+                return std::nullopt;
+            }
+            const auto end = std::min(m_ids.size(), m_next_start + k_chunk);
+            const std::vector<Uuid> chunk(m_ids.begin() + static_cast<std::ptrdiff_t>(m_next_start),
+                                          m_ids.begin() + static_cast<std::ptrdiff_t>(end));
+            m_next_start = end;
+            m_chunk =
+                with_db([&](db::Connection& c) { return queue::load_claimed_rows(c, chunk); });
+            m_chunk_pos = 0;
+            if (m_chunk.empty()) {
+                return next_row();
+            }
+        }
+        auto row = std::move(m_chunk[m_chunk_pos++]);
+        m_runs.insert(row.item.campaign_run_id);
+        return row;
+    }
+
+    // The claimed ids not yet read (released when the batch stops).
+    std::vector<Uuid> unread_ids() const {
+        if (m_chunk_pos < m_chunk.size()) {
+            return rest_of(m_ids, m_chunk[m_chunk_pos].item.id);
+        }
+        return {m_ids.begin() + static_cast<std::ptrdiff_t>(m_next_start), m_ids.end()};
+    }
+
+    // The next row that can be sent, built; the rows before it that cannot are recorded
+    // as failed, skipped or retried. Nothing when none is left or a stop was requested
+    // (the unsent rows are then released).
+    std::optional<Prepared> prepare_next() {
+        while (true) {
+            if (cli::stop_requested() != 0) {
+                m_stopped = true;
+                release(unread_ids(), std::nullopt);
+                return std::nullopt;
+            }
+            auto row = next_row();
+            if (!row) {
+                return std::nullopt;
+            }
+            renew_leases_if_due();
+            if (auto prepared = prepare(std::move(*row))) {
+                return prepared;
+            }
+        }
+    }
+
+    // The next row that can be sent, `candidate` first, with its send-started mark
+    // committed (written with the outcomes waiting, in one transaction); nothing when
+    // none is left or a stop was requested.
+    std::optional<Prepared> next_marked(std::optional<Prepared> candidate) {
+        while (candidate || (candidate = prepare_next())) {
+            auto prepared = std::move(candidate);
+            candidate.reset();
+            if (!wait_for_slot()) {
+                m_stopped = true;
+                release(rest_of(m_ids, prepared->row.item.id), std::nullopt);
+                return std::nullopt;
+            }
+            fault_point("composed");
+            if (accept_mark(*prepared, flush({mark_call(*prepared)})[0])) {
+                return prepared;
+            }
+        }
+        return std::nullopt;
+    }
+
+    db::Call mark_call(const Prepared& p) const {
+        return queue::start_send_call(p.row.item.id, m_ctx.worker, p.message_id,
+                                      m_config.processing.lease);
+    }
+
+    // Whether the row's mark took (the row is still this run's to send), its message
+    // built with the Message-ID the row stores.
+    bool accept_mark(Prepared& p, const db::Result& mark) {
+        const auto stored = queue::started(mark);
+        if (!stored) {
+            return false; // no longer ours (recovered, cancelled): not sent
+        }
+        if (*stored != p.message_id) {
+            auto bytes = build(p.row, p.content, p.to, *stored);
+            if (!bytes) {
+                fail(p.row.item, bytes.error());
+                return false;
+            }
+            p.message_id = *stored;
+            p.bytes = std::move(*bytes);
+        }
+        return true;
+    }
+
+    // Builds the row's message, or records why it cannot be sent and returns nothing.
+    std::optional<Prepared> prepare(queue::ClaimedRow row) {
         const auto& item = row.item;
         if (!row.lead_found || row.lead_deleted) {
-            return fail(item,
-                        row.lead_found ? "the lead was deleted" : "the lead no longer exists");
+            fail(item, row.lead_found ? "the lead was deleted" : "the lead no longer exists");
+            return std::nullopt;
         }
         if (!row.campaign_found) {
-            return fail(item, "the campaign no longer exists");
+            fail(item, "the campaign no longer exists");
+            return std::nullopt;
         }
-        const std::string to = row.lead_email.value_or("");
+        std::string to = row.lead_email.value_or("");
         if (to.empty()) {
-            return fail(item, "the lead has no email address");
+            fail(item, "the lead has no email address");
+            return std::nullopt;
         }
         if (const auto p = message::address_problem(to)) {
-            return fail(item, fmt::format("invalid address: {}", *p));
+            fail(item, fmt::format("invalid address: {}", *p));
+            return std::nullopt;
         }
         if (row.suppressed) {
-            return final_status(item, queue::QueueStatus::skipped,
-                                "the address is on the do-not-email list");
+            final_status(item, queue::QueueStatus::skipped,
+                         "the address is on the do-not-email list");
+            return std::nullopt;
         }
-        const auto composed = content::compose_content(
+        auto composed = content::compose_content(
             m_config.content, {item.subject,
                                item.email_body,
                                row.campaign_template,
                                {to_fields(row.lead), m_company_fields, to_fields(row.campaign)}});
         if (const auto* failure = std::get_if<content::ContentFailure>(&composed)) {
-            return failure->transient ? retry(item, failure->message)
-                                      : fail(item, failure->message);
+            if (failure->transient) {
+                retry(item, failure->message);
+            } else {
+                fail(item, failure->message);
+            }
+            return std::nullopt;
         }
-        const auto& content = std::get<content::Content>(composed);
-
+        auto content = std::get<content::Content>(std::move(composed));
         std::string message_id;
         if (item.message_id) {
             message_id = *item.message_id;
         } else {
             auto made = message::make_message_id(m_account.account_email);
             if (!made) {
-                return fail(item, made.error());
+                fail(item, made.error());
+                return std::nullopt;
             }
             message_id = *made;
         }
         auto bytes = build(row, content, to, message_id);
         if (!bytes) {
-            return fail(item, bytes.error());
+            fail(item, bytes.error());
+            return std::nullopt;
         }
-        if (m_ctx.dry_run) {
-            ++m_result.would_send;
-            return Next::go_on;
+        return Prepared{std::move(row), std::move(to), std::move(content), std::move(message_id),
+                        std::move(*bytes)};
+    }
+
+    // Whether this sent message also writes the company's row: the batch's first, then
+    // one a second (queue::SentRecord::touch_company).
+    bool touch_company() {
+        const auto now = Clock::now();
+        if (m_company_touched && now - *m_company_touched < k_company_touch_interval) {
+            return false;
         }
-        if (!wait_for_slot()) {
-            return Next::stop;
-        }
-        fault_point("composed");
-        // The previous row's outcome travels with this mark (mark_send_started()).
-        const auto stored = queue::started(mark_send_started(
-            queue::start_send_call(item.id, m_ctx.worker, message_id, m_config.processing.lease)));
-        if (!stored) {
-            return Next::go_on; // no longer ours (recovered, cancelled): not sent
-        }
-        if (*stored != message_id) {
-            bytes = build(row, content, to, *stored);
-            if (!bytes) {
-                return fail(item, bytes.error());
-            }
-        }
-        fault_point("send-started");
+        m_company_touched = now;
+        return true;
+    }
+
+    // Hands the marked message to the SMTP server and records what its answer means.
+    Next deliver(const Prepared& p, smtp::Session& session) {
+        const auto& item = p.row.item;
         const auto sending = Clock::now();
-        const auto outcome = session->send(m_account.account_email, to, *bytes);
+        const auto outcome = session.send(m_account.account_email, p.to, p.bytes);
         m_overlap = Clock::now() - sending < k_overlap_limit;
         fault_point("answered");
         const auto verdict = policy::classify(outcome);
         switch (verdict.verdict) {
         case policy::Verdict::sent:
             defer(queue::sent_call(
-                      {item.id, m_ctx.worker, content.subject, content.html_body,
+                      {item.id, m_ctx.worker, p.content.subject, p.content.html_body,
                        message::display_name_for(m_account.account_email, m_account.name),
-                       m_account.account_email, to}),
-                  [this, ctx = about(item), message_id = *stored] {
+                       m_account.account_email, p.to, touch_company()}),
+                  [this, ctx = about(item), message_id = p.message_id] {
                       ++m_result.sent;
                       if (log::enabled(log::Level::debug)) {
                           note(log::Level::debug, ctx, "sent as " + message_id);
@@ -350,7 +494,7 @@ private:
         case policy::Verdict::fail_row:
             if (verdict.bad_recipient) {
                 // The address does not exist: no other campaign of the company tries it.
-                defer(suppression::bounce_call(m_company, to), [] {});
+                defer(suppression::bounce_call(m_company, p.to), [] {});
             }
             return fail(item, verdict.reason);
         case policy::Verdict::unknown:
@@ -603,9 +747,19 @@ private:
     Clock::time_point m_claimed_at;
     std::size_t m_sends_started = 0;
     std::vector<Deferred> m_deferred;
-    // Outcomes sent behind the last mark on the held connection, not read yet.
+    // Sent by send_ahead() on the held connection, not read yet: outcomes, then a mark.
     std::vector<Deferred> m_in_flight;
+    std::vector<db::Call> m_in_flight_calls;
     std::optional<db::Pool::Lease> m_held;
+    std::optional<db::Result> m_ahead; // the result of the mark send_ahead() sent
+    // The claimed rows in send order; those read so far (m_chunk, from m_chunk_pos on,
+    // still to go) and where the next chunk starts.
+    std::vector<Uuid> m_ids;
+    std::vector<queue::ClaimedRow> m_chunk;
+    std::size_t m_chunk_pos = 0;
+    std::size_t m_next_start = 0;
+    std::optional<Clock::time_point> m_company_touched;
+    bool m_stopped = false; // a stop was requested; the unsent rows are released
     bool m_overlap = false; // the SMTP server answered the last message quickly
     CompanyResult m_result;
 };

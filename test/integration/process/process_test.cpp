@@ -232,6 +232,27 @@ TEST_CASE("an account-level failure holds the company without spending retries",
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE retry_count > 0") == 0);
 }
 
+TEST_CASE("a batch that sends lifts the company's expired hold and notes the last send",
+          "[process]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    f.queue_run(company, 8);
+    f.db.exec("INSERT INTO email_queue_companies (company_id, held_until, hold_reason, "
+              "held_since, consecutive_holds) VALUES (" +
+              id_literal(company) +
+              ", now() - interval '1 second', '421 busy', now() - interval '1 hour', 2)");
+    const auto r = f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(sink.wait_for_messages(8).size() == 8);
+    CHECK(f.db.scalar("SELECT (held_until IS NULL) || ' ' || (hold_reason IS NULL) || ' ' || "
+                      "consecutive_holds || ' ' || (last_sent_at > now() - interval '1 minute') "
+                      "FROM email_queue_companies WHERE company_id = " +
+                      id_literal(company)) == "true true 0 true");
+}
+
 TEST_CASE("unreadable credentials hold the company", "[process]") {
     SmtpSink sink;
     ProcessFixture f;
