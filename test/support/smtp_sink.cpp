@@ -27,8 +27,13 @@ std::vector<DumpFile> dump_files(const std::string& dir) {
     std::vector<DumpFile> out;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        if (entry.is_regular_file()) {
-            out.push_back({entry.last_write_time(), entry.path().string()});
+        // smtp-sink removes the file of an aborted transaction, maybe right after it was
+        // listed: such a file is left out.
+        std::error_code kind_error, time_error;
+        const bool regular = entry.is_regular_file(kind_error);
+        const auto time = entry.last_write_time(time_error);
+        if (regular && !kind_error && !time_error) {
+            out.push_back({time, entry.path().string()});
         }
     }
     std::sort(out.begin(), out.end(), [](const DumpFile& a, const DumpFile& b) {
