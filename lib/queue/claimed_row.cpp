@@ -18,15 +18,25 @@ const db::Statement k_load_claimed_statement{
     " q.email_log_id,"
     " l.id IS NOT NULL AS lead_found, l.deleted_at IS NOT NULL AS lead_deleted,"
     " ca.id IS NOT NULL AS campaign_found, l.email AS lead_email,"
-    " ca.template AS campaign_template,"
-    " to_jsonb(l)::text AS lead_json, to_jsonb(ca)::text AS campaign_json,"
+    " to_jsonb(l)::text AS lead_json,"
     " EXISTS (SELECT 1 FROM do_not_email d WHERE lower(d.email) = lower(l.email)"
     "         AND (d.company_id IS NULL OR d.company_id = q.company_id)) AS suppressed"
     " FROM email_queue q"
     " LEFT JOIN LATERAL (SELECT * FROM leads l WHERE l.id = q.lead_id OFFSET 0) l ON true"
-    " LEFT JOIN LATERAL (SELECT * FROM campaigns ca WHERE ca.id = q.campaign_id OFFSET 0) ca"
+    " LEFT JOIN LATERAL (SELECT id FROM campaigns ca WHERE ca.id = q.campaign_id OFFSET 0) ca"
     "   ON true"
     " WHERE q.id = ANY($1::uuid[])"};
+
+namespace {
+
+// The campaigns of those rows, each once (a chunk's rows mostly share one campaign, whose
+// template would otherwise travel with every row).
+constexpr db::Statement k_load_campaigns{
+    "load_claimed_campaigns",
+    "SELECT ca.id, ca.template, to_jsonb(ca)::text AS campaign_json FROM campaigns ca"
+    " WHERE ca.id IN (SELECT campaign_id FROM email_queue WHERE id = ANY($1::uuid[]))"};
+
+} // namespace
 
 namespace {
 
@@ -46,18 +56,33 @@ Json json_column(const db::Row& row, std::string_view column) {
 } // namespace
 
 std::vector<ClaimedRow> load_claimed_rows(db::Connection& conn, const std::vector<Uuid>& ids) {
+    const auto results = conn.pipeline({db::call(k_load_claimed_statement, db::Shape::rows, ids),
+                                        db::call(k_load_campaigns, db::Shape::rows, ids)});
+    struct Campaign {
+        std::optional<std::string> template_text;
+        Json fields;
+    };
+    std::map<Uuid, Campaign> campaigns;
+    for (const auto row : results[1]) {
+        campaigns.emplace(row.uuid("id"),
+                          Campaign{row.opt_text("template"), json_column(row, "campaign_json")});
+    }
     std::map<Uuid, ClaimedRow> by_id;
-    for (const auto row : conn.rows(k_load_claimed_statement, ids)) {
+    for (const auto row : results[0]) {
         ClaimedRow c;
         c.item = EmailQueueItem::from_row(row);
         c.lead_found = row.boolean("lead_found");
         c.lead_deleted = row.boolean("lead_deleted");
         c.campaign_found = row.boolean("campaign_found");
         c.lead_email = row.opt_text("lead_email");
-        c.campaign_template = row.opt_text("campaign_template");
         c.suppressed = row.boolean("suppressed");
         c.lead = json_column(row, "lead_json");
-        c.campaign = json_column(row, "campaign_json");
+        if (const auto it = campaigns.find(c.item.campaign_id); it != campaigns.end()) {
+            c.campaign_template = it->second.template_text;
+            c.campaign = it->second.fields;
+        } else {
+            c.campaign_found = false; // deleted between the two reads
+        }
         by_id.emplace(c.item.id, std::move(c));
     }
     std::vector<ClaimedRow> out;
