@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include "queue/claimed_row.hpp"
@@ -31,6 +32,23 @@ std::string explain(db::Connection& conn, const db::Statement& s,
     }
     PQclear(r);
     return plan;
+}
+
+// One company, one campaign and run, `leads` leads with one pending row each, analyzed.
+void seed_one_company(const TestDatabase& tdb, int leads) {
+    tdb.exec(fmt::format(R"(
+        INSERT INTO companies (name) VALUES ('c');
+        INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
+        INSERT INTO campaign_runs (campaign_id) SELECT id FROM campaigns;
+        INSERT INTO leads (company_id, email)
+          SELECT c.id, 'l' || g || '@c.example' FROM companies c, generate_series(1, {}) g;
+        INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id)
+          SELECT l.company_id, ca.id, r.id, l.id
+          FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
+          JOIN campaign_runs r ON r.campaign_id = ca.id;
+        ANALYZE;
+    )",
+                         leads));
 }
 
 } // namespace
@@ -80,17 +98,8 @@ TEST_CASE("marking a send started finds the row by its key, however many rows ar
     // 2,000 rows (autovacuum kept from refreshing them meanwhile). The statement's generic
     // plan (what a prepared statement runs after a few executions) must not walk the
     // in-flight index and filter every claimed row.
+    seed_one_company(tdb, 2000);
     tdb.exec(R"(
-        INSERT INTO companies (name) VALUES ('c');
-        INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
-        INSERT INTO campaign_runs (campaign_id) SELECT id FROM campaigns;
-        INSERT INTO leads (company_id, email)
-          SELECT c.id, 'l' || g || '@c.example' FROM companies c, generate_series(1, 2000) g;
-        INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id)
-          SELECT l.company_id, ca.id, r.id, l.id
-          FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
-          JOIN campaign_runs r ON r.campaign_id = ca.id;
-        ANALYZE;
         ALTER TABLE email_queue SET (autovacuum_enabled = false);
         UPDATE email_queue SET status = 'processing', claimed_by = 'w',
                                lease_until = now() + interval '5 minutes';
@@ -116,18 +125,7 @@ TEST_CASE("loading claimed rows looks each lead up by its key, however many lead
           "[explain]") {
     TestDatabase tdb;
     auto conn = tdb.connect();
-    tdb.exec(R"(
-        INSERT INTO companies (name) VALUES ('c');
-        INSERT INTO campaigns (company_id, name) SELECT id, 'x' FROM companies;
-        INSERT INTO campaign_runs (campaign_id) SELECT id FROM campaigns;
-        INSERT INTO leads (company_id, email)
-          SELECT c.id, 'l' || g || '@c.example' FROM companies c, generate_series(1, 20000) g;
-        INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id)
-          SELECT l.company_id, ca.id, r.id, l.id
-          FROM leads l JOIN campaigns ca ON ca.company_id = l.company_id
-          JOIN campaign_runs r ON r.campaign_id = ca.id;
-        ANALYZE;
-    )");
+    seed_one_company(tdb, 20000);
     // One chunk of a batch: a hundred ids.
     const auto ids =
         tdb.scalar("SELECT '{' || string_agg(id::text, ',') || '}' FROM (SELECT id FROM "
