@@ -49,11 +49,14 @@ struct BatchContext {
 //     and build the message, mark the send started, send, and record the outcome the
 //     classifier gives (sent / retry later / failed / held as unknown / hold company);
 //     A paced batch sends each row at its planned slot; a permanent recipient failure
-//     (5.1.x) adds the address to the company's do_not_email with reason 'bounce';
+//     (5.1.x) adds the address to the company's do_not_email with reason 'bounce'. Each
+//     outcome is written in one transaction with a later row's mark; to a server that
+//     answers quickly the batch works one message ahead (that transaction sent before
+//     the dialogue, read back after it);
 //  4. auto-pause runs whose failure rate passed the company's threshold, and complete
 //     the runs that have nothing left.
 // A stop request (SIGINT, SIGTERM) ends the batch after the message in flight; rows not
-// yet started go back to pending. A dry run claims nothing, writes nothing and sends
+// yet sent go back to pending (a row marked one message ahead included). A dry run claims nothing, writes nothing and sends
 // nothing: it only composes and builds what would be sent.
 // Throws db::DbError when the database fails; rows it holds are then recovered by a
 // later run once their lease passes.

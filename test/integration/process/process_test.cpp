@@ -494,6 +494,37 @@ TEST_CASE("SIGTERM finishes the message in flight and gives the rest back", "[pr
     CHECK(sink.messages().size() == static_cast<std::size_t>(sent));
 }
 
+TEST_CASE("SIGTERM while working one message ahead gives the marked next row back", "[process]") {
+    // smtp-sink answers at once, so the batch sends each next row's mark before the
+    // current message's dialogue; a stop must still leave every unsent row pending.
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    f.set("processing", "batch_cap", "1000");
+    const auto company = f.company("sink");
+    f.queue_run(company, 1000);
+    f.set_limits(company, 100000, 100000);
+    std::vector<std::string> argv{program_path("queue-process"), "--config", f.config_path()};
+    auto env = f.db.env();
+    for (const auto& [k, v] : f.env()) {
+        env[k] = v;
+    }
+    TempDir logs;
+    BackgroundProcess p(argv, logs.file("out"), env);
+    while (f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") < 50) {
+        std::this_thread::sleep_for(milliseconds(20));
+    }
+    p.kill(SIGTERM);
+    CHECK(p.wait() == 143);
+    const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
+    CHECK(sent < 1000);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status IN ('processing', 'held')") == 0);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending' AND "
+                  "send_started_at IS NULL AND claimed_by IS NULL") == 1000 - sent);
+    std::this_thread::sleep_for(milliseconds(600)); // the sink's last files settle
+    CHECK(sink.messages().size() == static_cast<std::size_t>(sent));
+}
+
 TEST_CASE("queue-process without the encryption settings or a database fails clearly",
           "[process]") {
     SmtpSink sink;
