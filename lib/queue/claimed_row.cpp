@@ -36,10 +36,6 @@ constexpr db::Statement k_load_campaigns{
     "SELECT ca.id, ca.template, to_jsonb(ca)::text AS campaign_json FROM campaigns ca"
     " WHERE ca.id IN (SELECT campaign_id FROM email_queue WHERE id = ANY($1::uuid[]))"};
 
-} // namespace
-
-namespace {
-
 Json json_column(const db::Row& row, std::string_view column) {
     const auto text = row.opt_text(column);
     if (!text) {
