@@ -56,10 +56,10 @@ struct BatchContext {
 //  4. auto-pause runs whose failure rate passed the company's threshold, and complete
 //     the runs that have nothing left.
 // A stop request (SIGINT, SIGTERM) ends the batch after the message in flight; rows not
-// yet sent go back to pending (a row marked one message ahead included). A dry run claims nothing, writes nothing and sends
-// nothing: it only composes and builds what would be sent.
-// Throws db::DbError when the database fails; rows it holds are then recovered by a
-// later run once their lease passes.
+// yet sent go back to pending (a row marked one message ahead included). A dry run claims nothing,
+// writes nothing and sends nothing: it only composes and builds what would be sent. Throws
+// db::DbError when the database fails; rows it holds are then recovered by a later run once their
+// lease passes.
 CompanyResult run_company_batch(const BatchContext& context, const Uuid& company_id);
 
 } // namespace eq::process
