@@ -251,11 +251,6 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
 
     std::mt19937 rng(std::random_device{}());
     std::uniform_int_distribution<int> delay_ms(20, 450);
-    std::vector<std::string> argv{program_path("queue-process"), "--config", f.config_path()};
-    auto env = f.db.env();
-    for (const auto& [k, v] : f.env()) {
-        env[k] = v;
-    }
     TempDir logs;
     Figures figures("crash");
     std::int64_t kills = 0, in_window = 0;
@@ -265,11 +260,11 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
         if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
             break; // nothing left to interrupt
         }
-        BackgroundProcess p(argv, logs.file("run.log"), env);
+        const auto p = f.start(logs.file("run.log"));
         std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
-        p.kill(SIGKILL);
-        const int pid = p.pid();
-        if (p.wait() != 128 + SIGKILL) {
+        p->kill(SIGKILL);
+        const int pid = p->pid();
+        if (p->wait() != 128 + SIGKILL) {
             continue; // it had finished: not a kill
         }
         ++kills;

@@ -44,26 +44,6 @@ void queue_rows(ProcessFixture& f, int port) {
     }
 }
 
-// queue-process in the background, its output in `logs`.
-std::unique_ptr<BackgroundProcess> start(const ProcessFixture& f, const TempDir& logs) {
-    auto env = f.db.env();
-    for (const auto& [k, v] : f.env()) {
-        env[k] = v;
-    }
-    return std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{program_path("queue-process"), "--config", f.config_path()},
-        logs.file("run.log"), env);
-}
-
-// Waits (bounded) until `sent` rows are sent: the run is then mid-batch.
-void wait_until_sent(const ProcessFixture& f, std::int64_t sent) {
-    const auto deadline = steady_clock::now() + seconds(30);
-    while (f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") < sent) {
-        REQUIRE(steady_clock::now() < deadline);
-        std::this_thread::sleep_for(milliseconds(10));
-    }
-}
-
 // Normal runs, after the leases of the stopped run have passed, until the queue drains.
 void drain(const ProcessFixture& f) {
     std::this_thread::sleep_for(k_lease + milliseconds(100));
@@ -105,8 +85,8 @@ TEST_CASE("connections terminated mid-batch stop the run with 69, and the next r
     queue_rows(f, server.port());
     Figures figures("dbfault");
     TempDir logs;
-    auto run = start(f, logs);
-    wait_until_sent(f, 2);
+    auto run = f.start(logs.file("run.log"));
+    f.wait_until_sent(2);
     const auto terminated = f.count(
         "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
         "datname = current_database() AND application_name = 'queue-process') t");
@@ -130,8 +110,8 @@ TEST_CASE("the server restarted mid-run stops the run with 69, and the next run 
     queue_rows(f, server.port());
     Figures figures("dbfault");
     TempDir logs;
-    auto run = start(f, logs);
-    wait_until_sent(f, 2);
+    auto run = f.start(logs.file("run.log"));
+    f.wait_until_sent(2);
     cluster.restart();
     CHECK(run->wait() == 69);
     const auto out = read_file(logs.file("run.log"));

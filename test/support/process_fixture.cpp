@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include "crypto/fernet.hpp"
@@ -108,6 +109,26 @@ std::map<std::string, std::string> ProcessFixture::env() const {
     return {{"DATABASE_URL", worker.url()},
             {"ENCRYPTION_KEY", k_encryption_key},
             {"ENCRYPTION_SALT", k_encryption_salt}};
+}
+
+std::unique_ptr<BackgroundProcess> ProcessFixture::start(const std::string& log_path) const {
+    auto all = db.env();
+    for (const auto& [k, v] : env()) {
+        all[k] = v;
+    }
+    return std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{program_path("queue-process"), "--config", config_path()},
+        log_path, all);
+}
+
+void ProcessFixture::wait_until_sent(std::int64_t sent) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (count("SELECT count(*) FROM email_queue WHERE status = 'sent'") < sent) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw std::runtime_error(fmt::format("fewer than {} rows sent within 30 s", sent));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
 }
 
 ProcessResult ProcessFixture::process(const std::vector<std::string>& args) const {

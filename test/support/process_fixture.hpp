@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "config/config.hpp"
 #include "db/connection.hpp"
+#include "support/process.hpp"
 #include "support/programs.hpp"
 #include "support/seed_data.hpp"
 #include "support/temp_dir.hpp"
@@ -65,6 +67,11 @@ public:
     ProcessResult process_with(const std::string& program, const std::vector<std::string>& args,
                                const std::map<std::string, std::string>& extra_env = {},
                                std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+    // queue-process started in the background with this configuration, its output in
+    // log_path.
+    std::unique_ptr<BackgroundProcess> start(const std::string& log_path) const;
+    // Waits until `sent` rows are sent; throws after 30 s.
+    void wait_until_sent(std::int64_t sent) const;
 
     std::int64_t count(const std::string& sql) const { return db.count(sql); }
 

@@ -476,16 +476,11 @@ TEST_CASE("SIGTERM finishes the message in flight and gives the rest back", "[pr
     ProcessFixture f;
     f.add_provider("sink", sink.port());
     f.queue_run(f.company("sink"), 8);
-    std::vector<std::string> argv{program_path("queue-process"), "--config", f.config_path()};
-    auto env = f.db.env();
-    for (const auto& [k, v] : f.env()) {
-        env[k] = v;
-    }
     TempDir logs;
-    BackgroundProcess p(argv, logs.file("out"), env);
+    const auto p = f.start(logs.file("out"));
     std::this_thread::sleep_for(milliseconds(2500));
-    p.kill(SIGTERM);
-    CHECK(p.wait() == 143);
+    p->kill(SIGTERM);
+    CHECK(p->wait() == 143);
     const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
     CHECK(sent >= 1);
     CHECK(sent < 8);
@@ -504,18 +499,11 @@ TEST_CASE("SIGTERM while working one message ahead gives the marked next row bac
     const auto company = f.company("sink");
     f.queue_run(company, 1000);
     f.set_limits(company, 100000, 100000);
-    std::vector<std::string> argv{program_path("queue-process"), "--config", f.config_path()};
-    auto env = f.db.env();
-    for (const auto& [k, v] : f.env()) {
-        env[k] = v;
-    }
     TempDir logs;
-    BackgroundProcess p(argv, logs.file("out"), env);
-    while (f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") < 50) {
-        std::this_thread::sleep_for(milliseconds(20));
-    }
-    p.kill(SIGTERM);
-    CHECK(p.wait() == 143);
+    const auto p = f.start(logs.file("out"));
+    f.wait_until_sent(50);
+    p->kill(SIGTERM);
+    CHECK(p->wait() == 143);
     const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
     CHECK(sent < 1000);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status IN ('processing', 'held')") == 0);
