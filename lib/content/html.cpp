@@ -310,8 +310,11 @@ std::string html_to_text(std::string_view html) {
             continue;
         }
         if (c != '<') {
-            const auto next = html.find_first_of("<&", i);
-            const auto end = next == std::string_view::npos ? html.size() : next;
+            // (find_first_of would search the two-octet set once per octet.)
+            std::size_t end = i;
+            while (end < html.size() && html[end] != '<' && html[end] != '&') {
+                ++end;
+            }
             w.text(html.substr(i, end - i), pre > 0);
             i = end;
             continue;
