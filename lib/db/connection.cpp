@@ -90,9 +90,9 @@ Connection Connection::open(const std::string& conninfo, std::string_view applic
 
 Connection::Connection(Connection&& other) noexcept
     : m_conn(other.m_conn), m_prepared(std::move(other.m_prepared)),
-      m_groups_pending(other.m_groups_pending) {
+      m_statements_named(other.m_statements_named), m_groups(std::move(other.m_groups)) {
     other.m_conn = nullptr;
-    other.m_groups_pending = 0;
+    other.m_groups.clear();
 }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
@@ -102,9 +102,10 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         }
         m_conn = other.m_conn;
         m_prepared = std::move(other.m_prepared);
-        m_groups_pending = other.m_groups_pending;
+        m_statements_named = other.m_statements_named;
+        m_groups = std::move(other.m_groups);
         other.m_conn = nullptr;
-        other.m_groups_pending = 0;
+        other.m_groups.clear();
     }
     return *this;
 }
@@ -183,7 +184,7 @@ const std::string& Connection::prepared(const Statement& statement, int params) 
     if (const auto it = m_prepared.find(sql); it != m_prepared.end()) {
         return it->second;
     }
-    std::string name = fmt::format("eq{}", m_prepared.size());
+    std::string name = fmt::format("eq{}", m_statements_named++);
     PGresult* r = PQprepare(m_conn, name.c_str(), statement.sql, params, nullptr);
     if (r == nullptr || PQresultStatus(r) != PGRES_COMMAND_OK) {
         fail(r, statement.name);
@@ -237,26 +238,41 @@ Result Connection::exec(const Statement& statement, const std::vector<Param>& pa
     return finish(r, statement, shape);
 }
 
-std::vector<std::string> Connection::prepare_calls(const std::vector<Call>& calls) {
-    if (m_groups_pending > 0) {
+void Connection::send_group(const std::vector<Call>& calls, bool in_flight_ok) {
+    if (!m_groups.empty() && !in_flight_ok) {
         throw Error(ExitCode::internal,
                     "database: a statement was sent before the pipeline's results were read");
     }
     std::vector<std::string> names;
+    std::vector<std::string> prepared_here(calls.size());
     names.reserve(calls.size());
-    for (const auto& c : calls) {
-        names.push_back(prepared(*c.statement, static_cast<int>(c.params.size())));
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+        const auto& statement = *calls[i].statement;
+        const int n = static_cast<int>(calls[i].params.size());
+        if (m_groups.empty()) {
+            names.push_back(prepared(statement, n));
+            continue;
+        }
+        // Preparing on its own now would wait for the groups on their way: the group
+        // prepares it itself, and later groups may use it at once.
+        const auto it = m_prepared.find(statement.sql);
+        if (it != m_prepared.end() || !preparable(statement.sql)) {
+            names.push_back(it == m_prepared.end() ? k_unprepared : it->second);
+            continue;
+        }
+        prepared_here[i] = fmt::format("eq{}", m_statements_named++);
+        names.push_back(m_prepared.emplace(statement.sql, prepared_here[i]).first->second);
     }
-    return names;
-}
-
-void Connection::send_group(const std::vector<Call>& calls, const std::vector<std::string>& names) {
     if (PQpipelineStatus(m_conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(m_conn) != 1) {
         fail(nullptr, "pipeline");
     }
     for (std::size_t i = 0; i < calls.size(); ++i) {
         const auto values = c_values(calls[i].params);
         const int n = static_cast<int>(values.size());
+        if (!prepared_here[i].empty() && PQsendPrepare(m_conn, prepared_here[i].c_str(),
+                                                       calls[i].statement->sql, n, nullptr) != 1) {
+            fail(nullptr, calls[i].statement->name);
+        }
         const int sent = names[i].empty()
                              ? PQsendQueryParams(m_conn, calls[i].statement->sql, n, nullptr,
                                                  values.data(), nullptr, nullptr, 0)
@@ -270,14 +286,34 @@ void Connection::send_group(const std::vector<Call>& calls, const std::vector<st
     if (PQpipelineSync(m_conn) != 1) {
         fail(nullptr, "pipeline");
     }
-    ++m_groups_pending;
+    m_groups.push_back(std::move(prepared_here));
 }
 
 std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
     // Read everything up to the sync point before judging, so the connection is left
     // clean; then report the first failure.
+    if (m_groups.empty()) {
+        throw Error(ExitCode::internal, "database: results read where none were sent");
+    }
+    const auto prepared_here = std::move(m_groups.front());
+    m_groups.pop_front();
     std::vector<PGresult*> raw;
     for (std::size_t i = 0; i < calls.size(); ++i) {
+        if (i < prepared_here.size() && !prepared_here[i].empty()) {
+            // The statement's preparation within the group: when it did not take (the
+            // group failed before it), it is prepared again next time.
+            PGresult* p = PQgetResult(m_conn);
+            const bool ok = p != nullptr && PQresultStatus(p) == PGRES_COMMAND_OK;
+            if (p != nullptr) {
+                PQclear(p);
+                while (PGresult* extra = PQgetResult(m_conn)) {
+                    PQclear(extra);
+                }
+            }
+            if (!ok) {
+                m_prepared.erase(calls[i].statement->sql);
+            }
+        }
         PGresult* r = PQgetResult(m_conn);
         raw.push_back(r);
         if (r != nullptr) {
@@ -293,7 +329,7 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
             break;
         }
     }
-    if (--m_groups_pending == 0) {
+    if (m_groups.empty()) {
         PQexitPipelineMode(m_conn);
     }
     std::vector<Result> out;
@@ -314,8 +350,7 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
 }
 
 std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
-    const auto names = prepare_calls(calls);
-    send_group(calls, names);
+    send_group(calls, false);
     return read_group(calls);
 }
 
@@ -324,7 +359,7 @@ std::vector<Result> Connection::collect(const std::vector<Call>& calls) {
 }
 
 void Connection::send(const std::vector<Call>& calls) {
-    send_group(calls, prepare_calls(calls));
+    send_group(calls, true);
 }
 
 void Connection::run(std::string_view sql, std::string_view name) {

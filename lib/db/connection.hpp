@@ -2,6 +2,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -140,9 +141,12 @@ public:
     std::vector<Result> pipeline(const std::vector<Call>& calls);
     // Sends the calls as one implicit transaction, as pipeline() does, without waiting:
     // the server executes them while the caller goes on. Their results are read with
-    // collect(calls), which must come before any other use of the connection.
+    // collect(calls), which must come before any other use of the connection. Several
+    // sends may be on their way at once; the server runs them one after another, each a
+    // transaction of its own.
     void send(const std::vector<Call>& calls);
-    // The results of the calls of the last send(); throws the first failure.
+    // The results of the calls of the oldest send() not read yet; throws the first
+    // failure.
     std::vector<Result> collect(const std::vector<Call>& calls);
 
     // Runs SQL text with no parameters through the simple-query protocol (several
@@ -161,15 +165,18 @@ private:
     // statements that are not prepared.
     const std::string& prepared(const Statement& statement, int params);
     Result finish(pg_result* result, const Statement& statement, Shape shape);
-    // Pipeline steps: names to execute the calls by (preparing them first), sending one
-    // group ending in a sync point, and reading one group's results up to it.
-    std::vector<std::string> prepare_calls(const std::vector<Call>& calls);
-    void send_group(const std::vector<Call>& calls, const std::vector<std::string>& names);
+    // Pipeline steps: sending one group ending in a sync point (a statement not prepared
+    // yet is prepared first: on its own beforehand when nothing else is on its way, else
+    // within the group), and reading the oldest group's results up to its sync point.
+    void send_group(const std::vector<Call>& calls, bool in_flight_ok);
     std::vector<Result> read_group(const std::vector<Call>& calls);
 
     pg_conn* m_conn = nullptr;
     std::unordered_map<std::string, std::string> m_prepared; // SQL text -> name
-    int m_groups_pending = 0; // pipeline groups sent whose results are unread
+    std::size_t m_statements_named = 0;                      // names eq0, eq1, ... are never reused
+    // The pipeline groups sent whose results are unread, oldest first: per call, the
+    // name of the statement prepared within the group for it, or "".
+    std::deque<std::vector<std::string>> m_groups;
 };
 
 // Rolls back on destruction unless commit() was called; exceptions unwind safely.

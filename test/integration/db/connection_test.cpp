@@ -166,3 +166,40 @@ TEST_CASE("a pipeline sent without waiting runs on while the caller goes on", "[
     CHECK_FALSE(conn.in_transaction());
     CHECK(conn.one(k_echo, "after", 4).only().text("v") == "after");
 }
+
+TEST_CASE("several pipelines on their way at once are read back in order, each on its own",
+          "[db]") {
+    TestDatabase tdb;
+    tdb.exec("CREATE TABLE t (v text UNIQUE)");
+    auto conn = tdb.connect();
+    constexpr db::Statement k_count{"count_t", "SELECT count(*) AS n FROM t WHERE v = $1"};
+    constexpr db::Statement k_max{"max_t", "SELECT max(v) AS v FROM t WHERE v <> $1"};
+    constexpr db::Statement k_prepared{
+        "prepared", "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1"};
+    const std::vector<db::Call> first{db::call(k_insert, db::Shape::none, "a"),
+                                      db::call(k_echo, db::Shape::one, "one", 1)};
+    // The second group fails before its statement new to the connection is prepared;
+    // the third prepares one within the group rather than waiting for those before it.
+    const std::vector<db::Call> second{db::call(k_insert, db::Shape::none, "a"),
+                                       db::call(k_max, db::Shape::one, "x")};
+    const std::vector<db::Call> third{db::call(k_insert, db::Shape::none, "c"),
+                                      db::call(k_count, db::Shape::one, "a")};
+    conn.send(first);
+    conn.send(second);
+    conn.send(third);
+    const auto r1 = conn.collect(first);
+    CHECK(r1[1].only().text("v") == "one");
+    CHECK(conn.in_transaction()); // two groups still to be read
+    CHECK_THROWS_WITH(conn.collect(second), Catch::Contains("duplicate key"));
+    const auto r3 = conn.collect(third);
+    CHECK(r3[1].only().integer("n") == 1);
+    CHECK_FALSE(conn.in_transaction());
+    // Only the failing group was taken back.
+    CHECK(tdb.scalar("SELECT string_agg(v, ',' ORDER BY v) FROM t") == "a,c");
+    // The third group's statement stays prepared; the second's is prepared on next use.
+    CHECK(conn.one(k_prepared, k_count.sql).only().integer("n") == 1);
+    CHECK(conn.one(k_prepared, k_max.sql).only().integer("n") == 0);
+    CHECK(conn.one(k_max, "c").only().text("v") == "a");
+    CHECK(conn.one(k_prepared, k_max.sql).only().integer("n") == 1);
+    CHECK(conn.one(k_count, "c").only().integer("n") == 1);
+}
