@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <iterator>
 #include <random>
@@ -122,37 +123,41 @@ public:
             *m_config.provider(m_account.account_type), m_account.account_email,
             std::move(password), std::string(), smtp::Timeouts::from_config(m_config.smtp)});
         m_last_lease_renewal = Clock::now();
-        // `current` is marked and about to be sent; `next`, when there is one, is built.
+        // `current` is marked and about to be sent; `next`, when there is one, is built,
+        // and `next_sent` says whether its mark is on its way to the database.
         auto current = next_marked(std::nullopt);
         std::optional<Prepared> next;
+        bool next_sent = false;
         while (current) {
-            // To a server that answers quickly, the next message's mark is sent before
-            // this message's dialogue, with the outcomes waiting to be written, and the
-            // message after it is built meanwhile: the database writes while the SMTP
-            // server and this program work (read back by settle()).
-            bool ahead = false;
-            if (m_overlap && !m_plan.paced) {
+            // To a server that answers quickly, the next message's mark goes out before
+            // this message's dialogue, with the outcomes waiting to be written: the
+            // database writes while the SMTP server and this program work.
+            if (!next_sent && m_overlap && !m_plan.paced) {
                 if (!next) {
                     next = prepare_next();
                 }
                 if (next && wait_for_slot()) {
                     fault_point("composed");
-                    send_ahead(mark_call(*next));
-                    ahead = true;
+                    send_ahead(*next);
+                    next_sent = true;
                 }
             }
             fault_point("send-started");
             const auto verdict = deliver(*current, session);
+            // The outcome just learnt and the mark of the message after next go out
+            // before the next message's mark is read back, so the database goes on to
+            // them at once instead of waiting for this program.
             std::optional<Prepared> after;
-            if (ahead && verdict == Next::go_on) {
+            bool after_sent = false;
+            if (next_sent && verdict == Next::go_on) {
                 after = prepare_next();
+                if (after && m_overlap && wait_for_slot()) {
+                    fault_point("composed");
+                    send_ahead(*after);
+                    after_sent = true;
+                }
             }
-            settle();
-            bool next_marked_now = false;
-            if (ahead) {
-                next_marked_now = accept_mark(*next, *m_ahead);
-                m_ahead.reset();
-            }
+            const bool next_marked_now = next_sent && accept_mark(*next, read_mark(*next));
             if (verdict == Next::hold_company) {
                 release(rest_of(m_ids, current->row.item.id),
                         "company held: " + m_result.hold_reason);
@@ -168,53 +173,97 @@ public:
             if (next_marked_now) {
                 current = std::move(next);
                 next = std::move(after);
-            } else {
-                current = next_marked(ahead ? std::move(after) : std::move(next));
+                next_sent = after_sent;
+            } else if (after_sent) {
+                // The next row was no longer this run's; the one after it may be.
+                current = accept_mark(*after, read_mark(*after)) ? std::move(after)
+                                                                 : next_marked(std::nullopt);
                 next.reset();
+                next_sent = false;
+            } else {
+                current = next_marked(next_sent ? std::move(after) : std::move(next));
+                next.reset();
+                next_sent = false;
             }
         }
         return finish();
     }
 
 private:
+    // A row ready to send: its message built, its Message-ID chosen.
+    struct Prepared {
+        queue::ClaimedRow row;
+        std::string to;
+        content::Content content;
+        std::string message_id;
+        std::string bytes;
+    };
+
     template <class F> std::invoke_result_t<F, db::Connection&> with_db(F&& f) {
         settle();
         auto lease = m_ctx.pool.acquire();
         return f(*lease);
     }
 
-    // Sends the outcomes waiting to be written and the next message's send-started mark
-    // as one transaction, not waiting for it: read back by settle(). Each outcome is thus
+    // Sends the outcomes waiting to be written and a row's send-started mark as one
+    // transaction, not waiting for it: read back by settle(). Each outcome is thus
     // written with a later row's mark, as in flush(): a crash leaves a sent row
-    // 'processing' with its send started, recovered as held, never lost or resent.
-    void send_ahead(db::Call mark) {
-        settle();
-        auto lease = m_ctx.pool.acquire();
-        m_in_flight = std::move(m_deferred);
+    // 'processing' with its send started, recovered as held, never lost or resent. At
+    // most two such transactions are on their way at a time (run()).
+    void send_ahead(const Prepared& p) {
+        if (!m_held) {
+            m_held.emplace(m_ctx.pool.acquire());
+        }
+        Flight flight{std::move(m_deferred), {}, p.row.item.id};
         m_deferred.clear();
-        m_in_flight_calls = calls_of(m_in_flight);
-        m_in_flight_calls.push_back(std::move(mark));
-        lease->send(m_in_flight_calls);
-        m_held.emplace(std::move(lease));
+        flight.calls = calls_of(flight.outcomes);
+        flight.calls.push_back(mark_call(p));
+        (*m_held)->send(flight.calls);
+        m_flights.push_back(std::move(flight));
     }
 
-    // Reads what send_ahead() sent, if anything, and gives the connection back; the
-    // mark's result is left in m_ahead.
-    void settle() {
-        if (!m_held) {
-            return;
+    // Reads back the oldest transaction send_ahead() sent; its mark's result is kept
+    // for read_mark(). The connection goes back to the pool once none is left.
+    void settle_one() {
+        auto flight = std::move(m_flights.front());
+        m_flights.pop_front();
+        std::vector<db::Result> results;
+        try {
+            results = (*m_held)->collect(flight.calls);
+        } catch (...) {
+            m_flights.clear(); // the connection, with whatever else was sent, is dropped
+            m_held.reset();
+            throw;
         }
-        auto in_flight = std::move(m_in_flight);
-        m_in_flight.clear();
-        const auto calls = std::move(m_in_flight_calls);
-        m_in_flight_calls.clear();
-        std::optional<db::Pool::Lease> held = std::move(m_held);
-        m_held.reset();
-        auto results = (*held)->collect(calls);
-        held.reset();
-        m_ahead = std::move(results.back());
+        if (m_flights.empty()) {
+            m_held.reset();
+        }
+        m_marks.emplace_back(flight.marked, std::move(results.back()));
         results.pop_back();
-        recorded(in_flight, results);
+        recorded(flight.outcomes, results);
+    }
+
+    // Reads back everything send_ahead() sent.
+    void settle() {
+        while (!m_flights.empty()) {
+            settle_one();
+        }
+    }
+
+    // The result of the row's mark sent by send_ahead(), read back if need be.
+    db::Result read_mark(const Prepared& p) {
+        const auto& id = p.row.item.id;
+        const auto is_row = [&](const auto& mark) { return mark.first == id; };
+        while (std::none_of(m_marks.begin(), m_marks.end(), is_row) && !m_flights.empty()) {
+            settle_one();
+        }
+        const auto it = std::find_if(m_marks.begin(), m_marks.end(), is_row);
+        if (it == m_marks.end()) {
+            throw Error(ExitCode::internal, "queue-process: a row's send-started mark was lost");
+        }
+        auto result = std::move(it->second);
+        m_marks.erase(it);
+        return result;
     }
 
     // Budget and claim under the company's lock (a dry run only reads).
@@ -292,15 +341,6 @@ private:
         password = std::move(decrypted).value();
         return std::nullopt;
     }
-
-    // A row ready to send: its message built, its Message-ID chosen.
-    struct Prepared {
-        queue::ClaimedRow row;
-        std::string to;
-        content::Content content;
-        std::string message_id;
-        std::string bytes;
-    };
 
     // The next claimed row, read from the database a chunk at a time; nothing when the
     // batch has none left.
@@ -748,10 +788,15 @@ private:
     std::size_t m_sends_started = 0;
     std::vector<Deferred> m_deferred;
     // Sent by send_ahead() on the held connection, not read yet: outcomes, then a mark.
-    std::vector<Deferred> m_in_flight;
-    std::vector<db::Call> m_in_flight_calls;
+    struct Flight {
+        std::vector<Deferred> outcomes;
+        std::vector<db::Call> calls;
+        Uuid marked; // the row whose mark ends the calls
+    };
+    std::deque<Flight> m_flights;
     std::optional<db::Pool::Lease> m_held;
-    std::optional<db::Result> m_ahead; // the result of the mark send_ahead() sent
+    // Marks read back and not yet taken by read_mark(): row, result.
+    std::vector<std::pair<Uuid, db::Result>> m_marks;
     // The claimed rows in send order; those read so far (m_chunk, from m_chunk_pos on,
     // still to go) and where the next chunk starts.
     std::vector<Uuid> m_ids;

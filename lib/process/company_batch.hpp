@@ -51,12 +51,14 @@ struct BatchContext {
 //     A paced batch sends each row at its planned slot; a permanent recipient failure
 //     (5.1.x) adds the address to the company's do_not_email with reason 'bounce'. Each
 //     outcome is written in one transaction with a later row's mark; to a server that
-//     answers quickly the batch works one message ahead (that transaction sent before
-//     the dialogue, read back after it);
+//     answers quickly the batch works ahead (the next row's mark sent before the
+//     dialogue; once the server has answered, the outcome sent with the mark of the row
+//     after next before the next row's mark is read back: at most two such transactions
+//     on their way);
 //  4. auto-pause runs whose failure rate passed the company's threshold, and complete
 //     the runs that have nothing left.
 // A stop request (SIGINT, SIGTERM) ends the batch after the message in flight; rows not
-// yet sent go back to pending (a row marked one message ahead included). A dry run claims nothing,
+// yet sent go back to pending (rows marked ahead included). A dry run claims nothing,
 // writes nothing and sends nothing: it only composes and builds what would be sent. Throws
 // db::DbError when the database fails; rows it holds are then recovered by a later run once their
 // lease passes.

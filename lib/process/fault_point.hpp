@@ -17,9 +17,10 @@ namespace eq::process {
 //   "send-started"  the durable send-started mark committed; nothing sent yet
 //   "answered"      the SMTP server answered; the outcome is not yet recorded
 //   "recorded"      outcomes are committed: a row's outcome goes in one transaction
-//                   with a later row's send-started mark (the next row's, or, one
-//                   message ahead, the one after it: sent before the next message's
-//                   dialogue and read back after it), the last ones at the end
+//                   with a later row's send-started mark (the next row's, or, working
+//                   ahead, the one after it: sent once the server has answered and
+//                   read back before the next message's dialogue), the last ones at
+//                   the end
 //   "finishing"     every outcome is committed; the runs are about to be completed
 // A row is in the ambiguous window from its send-started mark until its outcome is
 // committed: a crash there leaves it held for an operator (outcome unknown), never
