@@ -87,10 +87,11 @@ bench-enqueue: deps-bench
 	bash bench/enqueue.sh $(BUILD) $(BENCH_ENQUEUE_ARGS)
 
 # queue-process: throughput against smtp-source, 1,000 slow servers, 10,000,000 rows of
-# history, peak memory; arguments: BENCH_PROCESS_ARGS="ROWS COMPANIES HISTORY"
+# history, peak memory, and the cost of building one message; arguments: BENCH_PROCESS_ARGS="ROWS COMPANIES HISTORY"
 # (default "20000 1000 10000000").
 bench-process: deps-bench
 	@$(MAKE) --no-print-directory build
+	cmake --build $(BUILD) -j $(JOBS) --target bench_build_message
 	bash bench/process.sh $(BUILD) $(BENCH_PROCESS_ARGS)
 
 # The unit tests under valgrind's memcheck (the integration tests run the programs as
