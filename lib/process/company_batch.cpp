@@ -205,21 +205,35 @@ private:
         return f(*lease);
     }
 
-    // Sends the outcomes waiting to be written and a row's send-started mark as one
-    // transaction, not waiting for it: read back by settle(). Each outcome is thus
-    // written with a later row's mark, as in flush(): a crash leaves a sent row
-    // 'processing' with its send started, recovered as held, never lost or resent. At
-    // most two such transactions are on their way at a time (run()).
-    void send_ahead(const Prepared& p) {
+    // Sends the outcomes waiting to be written and a row's send-started mark, not waiting
+    // for them: read back by settle(). Each outcome is thus written with a later row's
+    // mark: a crash leaves a sent row 'processing' with its send started, recovered as
+    // held, never lost or resent. At most two marks are on their way at a time (run()).
+    void send_ahead(const Prepared& p) { send_outcomes(mark_call(p), p.row.item.id); }
+
+    // One transaction per outcome waiting, the last with `mark` (if any), sent without
+    // waiting. One outcome a transaction: record_sent locks its campaign run's row and
+    // then the company's; two in one transaction could lock two runs' rows in the order
+    // opposite to another invocation's, and deadlock.
+    void send_outcomes(std::optional<db::Call> mark, std::optional<Uuid> marked) {
         if (!m_held) {
             m_held.emplace(m_ctx.pool.acquire());
         }
-        Flight flight{std::move(m_deferred), {}, p.row.item.id};
+        auto outcomes = std::move(m_deferred);
         m_deferred.clear();
-        flight.calls = calls_of(flight.outcomes);
-        flight.calls.push_back(mark_call(p));
-        (*m_held)->send(flight.calls);
-        m_flights.push_back(std::move(flight));
+        for (std::size_t i = 0; i < outcomes.size() || (i == 0 && mark); ++i) {
+            Flight flight;
+            if (i < outcomes.size()) {
+                flight.outcomes.push_back(std::move(outcomes[i]));
+            }
+            flight.calls = calls_of(flight.outcomes);
+            if (i + 1 >= outcomes.size() && mark) {
+                flight.calls.push_back(std::move(*mark));
+                flight.marked = marked;
+            }
+            (*m_held)->send(flight.calls);
+            m_flights.push_back(std::move(flight));
+        }
     }
 
     // Reads back the oldest transaction send_ahead() sent; its mark's result is kept
@@ -238,8 +252,10 @@ private:
         if (m_flights.empty()) {
             m_held.reset();
         }
-        m_marks.emplace_back(flight.marked, std::move(results.back()));
-        results.pop_back();
+        if (flight.marked) {
+            m_marks.emplace_back(*flight.marked, std::move(results.back()));
+            results.pop_back();
+        }
         recorded(flight.outcomes, results);
     }
 
@@ -248,6 +264,12 @@ private:
         while (!m_flights.empty()) {
             settle_one();
         }
+    }
+
+    // Marks the row's send started now (with the outcomes waiting); the mark's result.
+    db::Result mark_now(const Prepared& p) {
+        send_ahead(p);
+        return read_mark(p);
     }
 
     // The result of the row's mark sent by send_ahead(), read back if need be.
@@ -407,7 +429,7 @@ private:
                 return std::nullopt;
             }
             fault_point("composed");
-            if (accept_mark(*prepared, flush({mark_call(*prepared)})[0])) {
+            if (accept_mark(*prepared, mark_now(*prepared))) {
                 return prepared;
             }
         }
@@ -684,27 +706,19 @@ private:
     };
 
     // Outcomes wait to be written with the next database step of the batch, usually the
-    // next row's mark (mark_send_started()), so the batch never waits for a write of its
+    // next row's mark (send_ahead()), so the batch never waits for a write of its
     // own. A crash meanwhile leaves the row 'processing' with its send started: recovered
     // as held, never lost or resent.
     void defer(db::Call call, std::function<void()> on_applied) {
         m_deferred.push_back({std::move(call), std::move(on_applied)});
     }
 
-    // Writes the deferred outcomes, then `calls`, in one round trip; returns the results
-    // of `calls`.
-    std::vector<db::Result> flush(std::vector<db::Call> calls = {}) {
-        if (m_deferred.empty() && calls.empty()) {
-            return {};
+    // Writes the deferred outcomes, in one round trip.
+    void flush() {
+        if (!m_deferred.empty()) {
+            send_outcomes(std::nullopt, std::nullopt);
         }
-        auto all = calls_of(m_deferred);
-        std::move(calls.begin(), calls.end(), std::back_inserter(all));
-        auto results = with_db([&](db::Connection& c) { return c.pipeline(all); });
-        recorded(m_deferred, results);
-        results.erase(results.begin(),
-                      results.begin() + static_cast<std::ptrdiff_t>(m_deferred.size()));
-        m_deferred.clear();
-        return results;
+        settle();
     }
 
     static std::vector<db::Call> calls_of(const std::vector<Deferred>& outcomes) {
@@ -791,7 +805,7 @@ private:
     struct Flight {
         std::vector<Deferred> outcomes;
         std::vector<db::Call> calls;
-        Uuid marked; // the row whose mark ends the calls
+        std::optional<Uuid> marked; // the row whose mark ends the calls, if any
     };
     std::deque<Flight> m_flights;
     std::optional<db::Pool::Lease> m_held;
