@@ -176,6 +176,10 @@ const std::string k_unprepared;
 
 } // namespace
 
+std::string Connection::next_statement_name() {
+    return fmt::format("eq{}", m_statements_named++);
+}
+
 const std::string& Connection::prepared(const Statement& statement, int params) {
     if (!preparable(statement.sql)) {
         return k_unprepared;
@@ -184,7 +188,7 @@ const std::string& Connection::prepared(const Statement& statement, int params) 
     if (const auto it = m_prepared.find(sql); it != m_prepared.end()) {
         return it->second;
     }
-    std::string name = fmt::format("eq{}", m_statements_named++);
+    std::string name = next_statement_name();
     PGresult* r = PQprepare(m_conn, name.c_str(), statement.sql, params, nullptr);
     if (r == nullptr || PQresultStatus(r) != PGRES_COMMAND_OK) {
         fail(r, statement.name);
@@ -260,7 +264,7 @@ void Connection::send_group(const std::vector<Call>& calls, bool in_flight_ok) {
             names.push_back(it == m_prepared.end() ? k_unprepared : it->second);
             continue;
         }
-        prepared_here[i] = fmt::format("eq{}", m_statements_named++);
+        prepared_here[i] = next_statement_name();
         names.push_back(m_prepared.emplace(statement.sql, prepared_here[i]).first->second);
     }
     if (PQpipelineStatus(m_conn) == PQ_PIPELINE_OFF && PQenterPipelineMode(m_conn) != 1) {

@@ -164,6 +164,7 @@ private:
     // The name the statement is prepared under (preparing it on first use), or "" for
     // statements that are not prepared.
     const std::string& prepared(const Statement& statement, int params);
+    std::string next_statement_name(); // eq0, eq1, ...: never reused
     Result finish(pg_result* result, const Statement& statement, Shape shape);
     // Pipeline steps: sending one group ending in a sync point (a statement not prepared
     // yet is prepared first: on its own beforehand when nothing else is on its way, else

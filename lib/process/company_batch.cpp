@@ -6,7 +6,6 @@
 #include <chrono>
 #include <deque>
 #include <functional>
-#include <iterator>
 #include <random>
 #include <set>
 #include <thread>
@@ -136,11 +135,7 @@ public:
                 if (!next) {
                     next = prepare_next();
                 }
-                if (next && wait_for_slot()) {
-                    fault_point("composed");
-                    send_ahead(*next);
-                    next_sent = true;
-                }
+                next_sent = next && mark_ahead(*next);
             }
             fault_point("send-started");
             const auto verdict = deliver(*current, session);
@@ -151,11 +146,7 @@ public:
             bool after_sent = false;
             if (next_sent && verdict == Next::go_on) {
                 after = prepare_next();
-                if (after && m_overlap && wait_for_slot()) {
-                    fault_point("composed");
-                    send_ahead(*after);
-                    after_sent = true;
-                }
+                after_sent = after && m_overlap && mark_ahead(*after);
             }
             const bool next_marked_now = next_sent && accept_mark(*next, read_mark(*next));
             if (verdict == Next::hold_company) {
@@ -211,6 +202,16 @@ private:
     // held, never lost or resent. At most two marks are on their way at a time (run()).
     void send_ahead(const Prepared& p) { send_outcomes(mark_call(p), p.row.item.id); }
 
+    // send_ahead() once the row's slot has come; false when a stop was requested meanwhile.
+    bool mark_ahead(const Prepared& p) {
+        if (!wait_for_slot()) {
+            return false;
+        }
+        fault_point("composed");
+        send_ahead(p);
+        return true;
+    }
+
     // One transaction per outcome waiting, the last with `mark` (if any), sent without
     // waiting. One outcome a transaction: record_sent locks its campaign run's row and
     // then the company's; two in one transaction could lock two runs' rows in the order
@@ -221,13 +222,14 @@ private:
         }
         auto outcomes = std::move(m_deferred);
         m_deferred.clear();
-        for (std::size_t i = 0; i < outcomes.size() || (i == 0 && mark); ++i) {
+        const std::size_t count = std::max<std::size_t>(outcomes.size(), mark ? 1 : 0);
+        for (std::size_t i = 0; i < count; ++i) {
             Flight flight;
             if (i < outcomes.size()) {
                 flight.outcomes.push_back(std::move(outcomes[i]));
             }
             flight.calls = calls_of(flight.outcomes);
-            if (i + 1 >= outcomes.size() && mark) {
+            if (i + 1 == count && mark) {
                 flight.calls.push_back(std::move(*mark));
                 flight.marked = marked;
             }
@@ -275,17 +277,20 @@ private:
     // The result of the row's mark sent by send_ahead(), read back if need be.
     db::Result read_mark(const Prepared& p) {
         const auto& id = p.row.item.id;
-        const auto is_row = [&](const auto& mark) { return mark.first == id; };
-        while (std::none_of(m_marks.begin(), m_marks.end(), is_row) && !m_flights.empty()) {
+        while (true) {
+            const auto it = std::find_if(m_marks.begin(), m_marks.end(),
+                                         [&](const auto& mark) { return mark.first == id; });
+            if (it != m_marks.end()) {
+                auto result = std::move(it->second);
+                m_marks.erase(it);
+                return result;
+            }
+            if (m_flights.empty()) {
+                throw Error(ExitCode::internal,
+                            "queue-process: a row's send-started mark was lost");
+            }
             settle_one();
         }
-        const auto it = std::find_if(m_marks.begin(), m_marks.end(), is_row);
-        if (it == m_marks.end()) {
-            throw Error(ExitCode::internal, "queue-process: a row's send-started mark was lost");
-        }
-        auto result = std::move(it->second);
-        m_marks.erase(it);
-        return result;
     }
 
     // Budget and claim under the company's lock (a dry run only reads).
