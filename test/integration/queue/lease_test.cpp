@@ -110,6 +110,40 @@ TEST_CASE("start_send stores the Message-ID once and refuses a row that is not o
     CHECK(f.db.scalar("SELECT send_started_at IS NOT NULL FROM email_queue") == "t");
 }
 
+TEST_CASE("start_send keeps a long lease as it is and renews a short one", "[lease]") {
+    Fixture f;
+    const auto a = f.queue("a@x.example");
+    const auto b = f.queue("b@x.example");
+    f.claim(2);
+    const auto lease_of = [&](const Uuid& id) {
+        return f.db.scalar("SELECT lease_until FROM email_queue WHERE id = " + id_literal(id));
+    };
+    // More than half of the lease left: the lease is kept, and the mark, which then
+    // changes no indexed column, is a heap-only update (the session's counts, not yet
+    // reported, do not move within a transaction but for its own updates).
+    const auto before = lease_of(a);
+    {
+        static constexpr db::Statement k_updates{
+            "test_updates", "SELECT n_tup_upd AS n, n_tup_hot_upd AS hot"
+                            " FROM pg_stat_xact_user_tables WHERE relname = 'email_queue'"};
+        db::Transaction tx(f.conn);
+        const auto counts_before = f.conn.one(k_updates);
+        REQUIRE(queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10)));
+        const auto counts_after = f.conn.one(k_updates);
+        CHECK(counts_after.only().integer("n") - counts_before.only().integer("n") == 1);
+        CHECK(counts_after.only().integer("hot") - counts_before.only().integer("hot") == 1);
+        tx.commit();
+    }
+    CHECK(lease_of(a) == before);
+    // Less than half left: the mark renews the whole lease.
+    f.db.exec("UPDATE email_queue SET lease_until = now() + interval '4 minutes' WHERE id = " +
+              id_literal(b));
+    REQUIRE(queue::start_send(f.conn, b, "w1", "<b@acme.example>", minutes(10)));
+    CHECK(f.db.scalar("SELECT lease_until > now() + interval '9 minutes' FROM email_queue"
+                      " WHERE id = " +
+                      id_literal(b)) == "t");
+}
+
 TEST_CASE("recovery returns unstarted rows to pending and holds started ones", "[lease]") {
     Fixture f;
     const auto unstarted = f.queue("a@x.example");
