@@ -6,6 +6,7 @@
 #include "db/migrate.hpp"
 #include "queue/queue_repository.hpp"
 #include "support/programs.hpp"
+#include "support/seed_data.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 #include "util/json.hpp"
@@ -99,6 +100,29 @@ TEST_CASE("the application's later email_queue is brought to this schema without
                          "lead_id) SELECT company_id, campaign_id, campaign_run_id, lead_id "
                          "FROM email_queue WHERE id = '55555555-5555-4555-8555-555555555503'"));
     CHECK_THROWS(db.exec("UPDATE email_queue SET status = 'bogus'"));
+}
+
+TEST_CASE("the queue's status check admits exactly the seven statuses", "[migrate]") {
+    TestDatabase db;
+    auto conn = db.connect();
+    const auto company = insert_company(conn);
+    const auto campaign = insert_campaign(conn, company);
+    queue::add_email_to_queue(conn, {.company_id = company,
+                                     .campaign_id = campaign,
+                                     .campaign_run_id = insert_run(conn, campaign),
+                                     .lead_id = insert_lead(conn, company, "a@x.example")});
+    for (const char* status :
+         {"pending", "processing", "sent", "failed", "skipped", "held", "cancelled"}) {
+        INFO(status);
+        CHECK_NOTHROW(db.exec(std::string("UPDATE email_queue SET status = '") + status + "'"));
+    }
+    for (const char* status : {"bogus", "Sent", "sent ", "sent\n", "", "pendingx", "xsent"}) {
+        INFO(status);
+        CHECK_THROWS(db.exec(std::string("UPDATE email_queue SET status = E'") + status + "'"));
+    }
+    // Room on each new page for the send-started mark's heap-only update.
+    CHECK(db.scalar("SELECT array_to_string(reloptions, ',') FROM pg_class"
+                    " WHERE oid = 'email_queue'::regclass") == "fillfactor=80");
 }
 
 TEST_CASE("concurrent migrate runs are safe", "[migrate]") {
