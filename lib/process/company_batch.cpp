@@ -230,8 +230,17 @@ private:
             }
             flight.calls = calls_of(flight.outcomes);
             if (i + 1 == count && mark) {
-                flight.calls.push_back(std::move(*mark));
                 flight.marked = marked;
+                // A sent outcome and the mark, the common case, go as one statement.
+                auto shared = flight.calls.size() == 1
+                                  ? queue::sent_with_mark(flight.calls.front(), *mark)
+                                  : std::nullopt;
+                if (shared) {
+                    flight.calls = {std::move(*shared)};
+                    flight.shared = true;
+                } else {
+                    flight.calls.push_back(std::move(*mark));
+                }
             }
             (*m_held)->send(flight.calls);
             m_flights.push_back(std::move(flight));
@@ -253,6 +262,11 @@ private:
         }
         if (m_flights.empty()) {
             m_held.reset();
+        }
+        if (flight.shared) {
+            recorded(flight.outcomes, results); // reads the result the mark's is part of
+            m_marks.emplace_back(*flight.marked, std::move(results.back()));
+            return;
         }
         if (flight.marked) {
             m_marks.emplace_back(*flight.marked, std::move(results.back()));
@@ -811,6 +825,7 @@ private:
         std::vector<Deferred> outcomes;
         std::vector<db::Call> calls;
         std::optional<Uuid> marked; // the row whose mark ends the calls, if any
+        bool shared = false;        // the outcome and the mark are one call (one result)
     };
     std::deque<Flight> m_flights;
     std::optional<db::Pool::Lease> m_held;

@@ -36,23 +36,7 @@ constexpr db::Statement k_claim{
 
 } // namespace
 
-// The row is found by its physical address, looked up by the primary key: with
-// `id = $1 AND status = 'processing'` the planner may scan the partial in-flight index
-// (whose statistics date from before the claim) and filter every row in flight, once per
-// message, which made a batch quadratic. A row updated meanwhile has a new address, so
-// it is not found: it is no longer this run's to send, which is the safe answer.
-// The lease is renewed only when less than half of it is left: a mark that changes no
-// indexed column is a heap-only update (no new index entries; email_queue's fillfactor
-// leaves the room on the page), and the batch renews all its leases every third of one.
-const db::Statement k_start_send_statement{
-    "start_send",
-    "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"
-    " message_id = COALESCE(message_id, $3),"
-    " lease_until = CASE WHEN lease_until >= now() + make_interval(secs => $4::float8 / 2)"
-    "                    THEN lease_until ELSE now() + make_interval(secs => $4::float8) END"
-    " WHERE ctid = (SELECT ctid FROM email_queue WHERE id = $1)"
-    " AND id = $1 AND claimed_by = $2 AND status = 'processing'"
-    " RETURNING message_id"};
+const db::Statement k_start_send_statement{"start_send", EQ_START_SEND("$1", "$2", "$3", "$4")};
 
 namespace {
 
@@ -139,7 +123,7 @@ std::optional<std::string> started(const db::Result& result) {
     if (result.empty()) {
         return std::nullopt;
     }
-    return result.only().text("message_id");
+    return result.only().opt_text("message_id");
 }
 
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,

@@ -30,6 +30,26 @@ namespace eq::queue {
     "  WHERE r.campaign_run_id = email_queue.campaign_run_id AND r.control = 'cancelled')"         \
     " THEN 'cancelled' ELSE 'pending' END)"
 
+// The send-started mark (start_send()) as SQL, its parameters given as placeholders:
+// the row's id, the worker, the Message-ID to store when the row has none, and the lease
+// in seconds. The lease is renewed only when less than half of it is left: a mark that
+// changes no indexed column is a heap-only update (no new index entries; email_queue's
+// fillfactor leaves the room on the page), and a batch renews all its leases every third
+// of one. The row is found by its physical address, looked up by the primary key: with
+// `id = ... AND status = 'processing'` the planner may scan the partial in-flight index
+// (whose statistics date from before the claim) and filter every row in flight, once per
+// message, which made a batch quadratic. A row updated meanwhile has a new address, so
+// it is not found: it is no longer this run's to send, which is the safe answer.
+#define EQ_START_SEND(ROW, WORKER, MESSAGE_ID, LEASE)                                              \
+    "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"                     \
+    " message_id = COALESCE(message_id, " MESSAGE_ID "),"                                          \
+    " lease_until = CASE WHEN lease_until >= now() + make_interval(secs => " LEASE "::float8 / 2)" \
+    "                    THEN lease_until ELSE now() + make_interval(secs => " LEASE               \
+    "::float8) END"                                                                                \
+    " WHERE ctid = (SELECT ctid FROM email_queue WHERE id = " ROW ")"                              \
+    " AND id = " ROW " AND claimed_by = " WORKER " AND status = 'processing'"                      \
+    " RETURNING message_id"
+
 // Takes the per-company lock for the rest of the current transaction: two runs cannot
 // compute a company's budget and claim at the same time.
 void lock_company(db::Connection& conn, const Uuid& company_id);
@@ -53,7 +73,8 @@ std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
 // The statement behind start_send(), for EXPLAIN in tests.
 extern const db::Statement k_start_send_statement;
 
-// start_send() as a call, for a pipeline; started() reads its result.
+// start_send() as a call, for a pipeline; started() reads its result (or that of
+// sent_with_mark(), outcome.hpp).
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
                          const std::string& message_id, Seconds lease);
 std::optional<std::string> started(const db::Result& result);

@@ -12,32 +12,41 @@ namespace {
 // email_log_details' foreign key to email_logs is checked at the end of the statement,
 // after the sibling CTE has inserted the log. ON CONFLICT keeps a re-driven row that
 // was already logged from failing.
-constexpr db::Statement k_sent{
-    "record_sent",
-    "WITH q AS ("
-    " UPDATE email_queue SET status = 'sent', processed_at = now(), lease_until = NULL,"
-    "   error_message = NULL"
-    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"
-    " RETURNING company_id, campaign_id, campaign_run_id, lead_id, email_log_id, message_id),"
-    " log AS ("
-    " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"
-    " SELECT email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"
-    " ON CONFLICT (id) DO NOTHING RETURNING id),"
-    " detail AS ("
-    " INSERT INTO email_log_details (email_logs_id, message_id, email_subject, email_body,"
-    "   sender_type, sent_at, from_name, from_email, to_email)"
-    " SELECT email_log_id, message_id, $3, $4, 'assistant', now(), $5, $6, $7 FROM q"
-    " ON CONFLICT (message_id) DO NOTHING RETURNING id),"
-    " run AS ("
-    " UPDATE campaign_runs SET leads_processed = leads_processed + 1"
-    " WHERE id = (SELECT campaign_run_id FROM q) RETURNING id),"
-    " company AS ("
-    " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"
-    " SELECT company_id, now(), now() FROM q WHERE $8"
-    " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"
-    "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"
+#define EQ_RECORD_SENT_CTES                                                                        \
+    "WITH q AS ("                                                                                  \
+    " UPDATE email_queue SET status = 'sent', processed_at = now(), lease_until = NULL,"           \
+    "   error_message = NULL"                                                                      \
+    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"                      \
+    " RETURNING company_id, campaign_id, campaign_run_id, lead_id, email_log_id, message_id),"     \
+    " log AS ("                                                                                    \
+    " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"                 \
+    " SELECT email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"                    \
+    " ON CONFLICT (id) DO NOTHING RETURNING id),"                                                  \
+    " detail AS ("                                                                                 \
+    " INSERT INTO email_log_details (email_logs_id, message_id, email_subject, email_body,"        \
+    "   sender_type, sent_at, from_name, from_email, to_email)"                                    \
+    " SELECT email_log_id, message_id, $3, $4, 'assistant', now(), $5, $6, $7 FROM q"              \
+    " ON CONFLICT (message_id) DO NOTHING RETURNING id),"                                          \
+    " run AS ("                                                                                    \
+    " UPDATE campaign_runs SET leads_processed = leads_processed + 1"                              \
+    " WHERE id = (SELECT campaign_run_id FROM q) RETURNING id),"                                   \
+    " company AS ("                                                                                \
+    " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"                    \
+    " SELECT company_id, now(), now() FROM q WHERE $8"                                             \
+    " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"             \
+    "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"          \
     " RETURNING company_id)"
-    " SELECT count(*) AS n FROM q"};
+
+constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES " SELECT count(*) AS n FROM q"};
+
+// The same with another row's send-started mark ($9 the row, $10 its Message-ID, $11 the
+// lease): the two rows are different, so the two updates of email_queue do not meet.
+constexpr db::Statement k_sent_with_mark{
+    "record_sent_with_mark", EQ_RECORD_SENT_CTES
+    ", mark AS (" EQ_START_SEND("$9", "$2", "$10",
+                                "$11") ")"
+                                       " SELECT (SELECT count(*) FROM q) AS n,"
+                                       " (SELECT message_id FROM mark) AS message_id"};
 
 constexpr db::Statement k_retry{
     "record_retry", "UPDATE email_queue SET retry_count = $3,"
@@ -59,6 +68,19 @@ constexpr db::Statement k_final{
 db::Call sent_call(const SentRecord& s) {
     return db::call(k_sent, db::Shape::one, s.row_id, s.worker, s.subject, s.body, s.from_name,
                     s.from_email, s.to_email, s.touch_company);
+}
+
+std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mark) {
+    if (sent.statement != &k_sent || mark.statement != &k_start_send_statement) {
+        return std::nullopt;
+    }
+    // start_send_call's parameters: row, worker (the same as the outcome's), Message-ID,
+    // lease.
+    db::Call call{&k_sent_with_mark, sent.params, db::Shape::one};
+    call.params.push_back(mark.params[0]);
+    call.params.push_back(mark.params[2]);
+    call.params.push_back(mark.params[3]);
+    return call;
 }
 
 db::Call retry_call(const Uuid& row_id, const std::string& worker, int new_retry_count,

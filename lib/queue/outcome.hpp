@@ -40,6 +40,12 @@ struct SentRecord {
 // set and any hold on it is lifted.
 db::Call sent_call(const SentRecord& sent);
 
+// A sent outcome (sent_call()) and another row's send-started mark (start_send_call(),
+// lease.hpp) of the same worker as one statement, so one transaction costs PostgreSQL one
+// statement instead of two. Its result answers both applied() and started(). Nothing
+// when the calls are not of those kinds.
+std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mark);
+
 // A transient failure: retry_count becomes new_retry_count. When exhausted the row fails
 // for good; otherwise it returns to 'pending', due again after `delay`.
 db::Call retry_call(const Uuid& row_id, const std::string& worker, int new_retry_count,

@@ -241,6 +241,52 @@ TEST_CASE("record_sent writes the row, the email log, its details and the run's 
     CHECK(f.db.scalar("SELECT leads_processed FROM campaign_runs") == "1");
 }
 
+TEST_CASE("sent_with_mark records one row and marks another in one statement", "[lease]") {
+    Fixture f;
+    const auto a = f.queue("a@x.example");
+    const auto b = f.queue("b@x.example");
+    const auto c = f.queue("c@x.example");
+    f.claim(3);
+    queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10));
+    const auto sent = [](const Uuid& row) {
+        return queue::sent_call({.row_id = row,
+                                 .worker = "w1",
+                                 .subject = "Hello",
+                                 .body = "<p>Hi</p>",
+                                 .from_name = "Jack Doe",
+                                 .from_email = "jack.doe@acme.example",
+                                 .to_email = "x@x.example"});
+    };
+    const auto run = [&](const db::Call& call) {
+        return f.conn.exec(*call.statement, call.params, call.shape);
+    };
+    const auto both = queue::sent_with_mark(
+        sent(a), queue::start_send_call(b, "w1", "<b@acme.example>", minutes(10)));
+    REQUIRE(both);
+    const auto result = run(*both);
+    CHECK(queue::applied(result));
+    CHECK(queue::started(result) == "<b@acme.example>");
+    CHECK(f.status(a) == "sent");
+    CHECK(f.db.count(
+              "SELECT count(*) FROM email_log_details WHERE message_id = '<a@acme.example>'") == 1);
+    CHECK(f.db.scalar("SELECT send_started_at IS NOT NULL FROM email_queue WHERE id = " +
+                      id_literal(b)) == "t");
+    CHECK(f.db.scalar("SELECT leads_processed FROM campaign_runs") == "1");
+    // Each half answers for itself: b is recorded, a (no longer processing) is not marked.
+    const auto again = run(*queue::sent_with_mark(
+        sent(b), queue::start_send_call(a, "w1", "<a2@acme.example>", minutes(10))));
+    CHECK(queue::applied(again));
+    CHECK(queue::started(again) == std::nullopt);
+    CHECK(f.status(b) == "sent");
+    CHECK(f.db.scalar("SELECT message_id FROM email_queue WHERE id = " + id_literal(a)) ==
+          "<a@acme.example>");
+    // The row c stays as it was; other outcomes are not combined.
+    CHECK(f.status(c) == "processing");
+    CHECK_FALSE(
+        queue::sent_with_mark(queue::final_call(c, "w1", queue::QueueStatus::failed, "x"),
+                              queue::start_send_call(c, "w1", "<c@acme.example>", minutes(10))));
+}
+
 TEST_CASE("record_retry backs off, then fails when retries are spent", "[lease]") {
     Fixture f;
     const auto a = f.queue("a@x.example");
