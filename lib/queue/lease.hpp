@@ -64,9 +64,9 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
                              const std::string& worker, Seconds lease);
 
 // Marks the row as being sent now, durably, storing its Message-ID (kept if the row has
-// one already) and renewing its lease when less than half of `lease` is left. Returns the
-// Message-ID to send with, or nothing when the row is no longer this worker's (it was recovered):
-// then it must not be sent.
+// one already) and renewing its lease when less than half of `lease` is left. Returns
+// the Message-ID to send with, or nothing when the row is no longer this worker's (it
+// was recovered): then it must not be sent.
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
                                       Seconds lease);

@@ -41,12 +41,10 @@ constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES " SELECT count
 
 // The same with another row's send-started mark ($9 the row, $10 its Message-ID, $11 the
 // lease): the two rows are different, so the two updates of email_queue do not meet.
+#define EQ_MARK_CTE ", mark AS (" EQ_START_SEND("$9", "$2", "$10", "$11") ")"
 constexpr db::Statement k_sent_with_mark{
-    "record_sent_with_mark", EQ_RECORD_SENT_CTES
-    ", mark AS (" EQ_START_SEND("$9", "$2", "$10",
-                                "$11") ")"
-                                       " SELECT (SELECT count(*) FROM q) AS n,"
-                                       " (SELECT message_id FROM mark) AS message_id"};
+    "record_sent_with_mark", EQ_RECORD_SENT_CTES EQ_MARK_CTE
+    " SELECT (SELECT count(*) FROM q) AS n, (SELECT message_id FROM mark) AS message_id"};
 
 constexpr db::Statement k_retry{
     "record_retry", "UPDATE email_queue SET retry_count = $3,"
