@@ -30,12 +30,12 @@ namespace eq::queue {
     "  WHERE r.campaign_run_id = email_queue.campaign_run_id AND r.control = 'cancelled')"         \
     " THEN 'cancelled' ELSE 'pending' END)"
 
-// The send-started mark (start_send()) as SQL, its parameters given as placeholders:
-// the row's id, the worker, the Message-ID to store when the row has none, and the lease
-// in seconds. The lease is renewed only when less than half of it is left: a mark that
-// changes no indexed column is a heap-only update (no new index entries; email_queue's
-// fillfactor leaves the room on the page), and a batch renews all its leases every third
-// of one. The row is found by its physical address, looked up by the primary key: with
+// The send-started mark (start_send()) as SQL. ROW, WORKER, MESSAGE_ID and LEASE are the
+// statement's parameters ("$1", ...) for the row's id, the worker, the Message-ID to
+// store when the row has none, and the lease in seconds. The lease is renewed only when less than
+// half of it is left: a mark that changes no indexed column is a heap-only update (no new index
+// entries; email_queue's fillfactor leaves the room on the page), and a batch renews all its leases
+// every third of one. The row is found by its physical address, looked up by the primary key: with
 // `id = ... AND status = 'processing'` the planner may scan the partial in-flight index
 // (whose statistics date from before the claim) and filter every row in flight, once per
 // message, which made a batch quadratic. A row updated meanwhile has a new address, so
