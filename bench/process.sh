@@ -183,7 +183,7 @@ INSERT INTO leads (company_id, name, email)
     SELECT c.id, 'Old ' || g, 'old' || g || '@' || split_part(c.account_email, '@', 2)
     FROM companies c, generate_series(1, $leads) g WHERE c.name LIKE 'Old %';
 INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, status, created_at,
-                         scheduled_for, processed_at, message_id)
+                         scheduled_for, processed_at, sent_message_id)
     SELECT l.company_id, ca.id, r.id, l.id,
            (ARRAY['sent','sent','sent','sent','sent','sent','failed','skipped'])[1 + floor(random() * 8)::int],
            t, t, t + interval '1 minute', '<h' || r.id || l.id || '@old.example>'
@@ -212,14 +212,14 @@ for size in 10000 "$history"; do
         # Put the 1,000 rows back as they were for the next round.
         psql -d "$db" <<'SQL'
 DELETE FROM email_log_details WHERE email_logs_id IN
-    (SELECT email_log_id FROM email_queue q JOIN companies c ON c.id = q.company_id
+    (SELECT sent_email_log_id FROM email_queue q JOIN companies c ON c.id = q.company_id
      WHERE c.name LIKE 'Company %');
 DELETE FROM email_logs WHERE id IN
-    (SELECT email_log_id FROM email_queue q JOIN companies c ON c.id = q.company_id
+    (SELECT sent_email_log_id FROM email_queue q JOIN companies c ON c.id = q.company_id
      WHERE c.name LIKE 'Company %');
 UPDATE email_queue q SET status = 'pending', processed_at = NULL, claimed_by = NULL,
     claimed_at = NULL, lease_until = NULL, send_started_at = NULL, last_attempt_at = NULL,
-    message_id = NULL, email_log_id = NULL
+    sent_message_id = NULL, sent_email_log_id = NULL
 FROM companies c WHERE c.id = q.company_id AND c.name LIKE 'Company %';
 UPDATE campaign_runs SET status = 'running', leads_processed = 0
 WHERE campaign_id IN (SELECT ca.id FROM campaigns ca JOIN companies c ON c.id = ca.company_id

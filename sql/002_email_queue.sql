@@ -25,9 +25,9 @@ CREATE TABLE IF NOT EXISTS email_queue (
 ALTER TABLE email_queue
     ADD COLUMN IF NOT EXISTS subject TEXT,           -- pre-generated: sent as it is
     ADD COLUMN IF NOT EXISTS email_body TEXT,        -- pre-generated HTML body
-    ADD COLUMN IF NOT EXISTS message_id TEXT,        -- fixed once per row; retries reuse it
+    ADD COLUMN IF NOT EXISTS message_id TEXT,        -- a follow-up's: the Message-ID it answers
     ADD COLUMN IF NOT EXISTS reference_ids TEXT,     -- References of a follow-up (threading)
-    ADD COLUMN IF NOT EXISTS email_log_id UUID,      -- fixed once per row; retries reuse it
+    ADD COLUMN IF NOT EXISTS email_log_id UUID,      -- the email log (thread) it belongs to
     ADD COLUMN IF NOT EXISTS claimed_by TEXT,        -- host:pid of the run holding the row
     ADD COLUMN IF NOT EXISTS claimed_at TIMESTAMPTZ,
     ADD COLUMN IF NOT EXISTS lease_until TIMESTAMPTZ,    -- after this a crashed claim is recovered
@@ -56,15 +56,18 @@ $$;
 ALTER TABLE email_queue ADD CONSTRAINT email_queue_status_check
     CHECK (status IN ('pending', 'processing', 'sent', 'failed', 'skipped', 'held', 'cancelled'));
 
--- Rows queued twice for one lead of one run (the old enqueue was not idempotent) are
--- all kept; every one but the first is marked duplicate_of the first, and a duplicate
--- still pending is cancelled so the lead is not mailed twice.
+-- First emails queued twice for one lead of one run (the old enqueue was not
+-- idempotent) are all kept; every one but the first is marked duplicate_of the first,
+-- and a duplicate still pending is cancelled so the lead is not mailed twice. Follow-ups
+-- (reminders and replies the web application queues for the same run and lead, with
+-- the thread's email_log_id, and a reply the Message-ID it answers in message_id) are
+-- never duplicates.
 WITH ranked AS (
     SELECT id,
            first_value(id) OVER (PARTITION BY campaign_run_id, lead_id
                                  ORDER BY (status = 'sent') DESC, created_at, id) AS keep
     FROM email_queue
-    WHERE duplicate_of IS NULL
+    WHERE duplicate_of IS NULL AND email_log_id IS NULL AND message_id IS NULL
 )
 UPDATE email_queue q
 SET duplicate_of = r.keep,
@@ -75,8 +78,9 @@ SET duplicate_of = r.keep,
 FROM ranked r
 WHERE q.id = r.id AND r.id <> r.keep;
 
-CREATE UNIQUE INDEX IF NOT EXISTS email_queue_run_lead_key
-    ON email_queue (campaign_run_id, lead_id) WHERE duplicate_of IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS email_queue_first_email_key
+    ON email_queue (campaign_run_id, lead_id)
+    WHERE duplicate_of IS NULL AND email_log_id IS NULL AND message_id IS NULL;
 
 -- The seed's indexes.
 CREATE INDEX IF NOT EXISTS email_queue_status_scheduled_idx ON email_queue (status, scheduled_for);

@@ -76,7 +76,8 @@ int explain(const Context& context, const ExplainOptions& o) {
             f.suppression_reason = s->reason;
         }
     }
-    const auto snap = load_snapshot(conn, f.item.company_id);
+    const auto snap =
+        load_snapshot(conn, f.item.company_id, throttle::ThrottleDefaults::from(config));
     const auto& company = snap.companies.front();
     f.company = company.send;
     f.hold_reason = company.hold_reason;

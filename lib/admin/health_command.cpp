@@ -46,7 +46,7 @@ policy::HealthReport check(const Context& context, const HealthOptions& o) {
     t.max_failure_rate = rate_arg(o.max_failure_rate, "--max-failure-rate");
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
-    const auto snap = load_snapshot(conn, std::nullopt);
+    const auto snap = load_snapshot(conn, std::nullopt, throttle::ThrottleDefaults::from(config));
     const auto last = load_last_run(conn);
     return policy::evaluate_health(health_facts(snap, last), t);
 }

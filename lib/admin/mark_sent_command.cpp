@@ -9,13 +9,14 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "queue/email_queue_item.hpp"
 
 namespace eq::admin {
 
 namespace {
 
-constexpr db::Statement k_lock{
-    "mark_sent_lock", "SELECT status, campaign_run_id FROM email_queue WHERE id = $1 FOR UPDATE"};
+constexpr db::Statement k_lock{"mark_sent_lock",
+                               "SELECT status FROM email_queue WHERE id = $1 FOR UPDATE"};
 
 // processed_at stays when it is set: that is when the message went (it already counts
 // in the company's windows).
@@ -24,9 +25,11 @@ constexpr db::Statement k_mark{
     "UPDATE email_queue SET status = 'sent', processed_at = COALESCE(processed_at, now()),"
     " lease_until = NULL WHERE id = $1 AND status = 'held'"};
 
+// A follow-up (the web application's reminder or reply) is not a new lead of its run.
 constexpr db::Statement k_progress{
     "mark_sent_progress",
-    "UPDATE campaign_runs SET leads_processed = leads_processed + 1 WHERE id = $1"};
+    "UPDATE campaign_runs SET leads_processed = leads_processed + 1"
+    " WHERE id = (SELECT campaign_run_id FROM email_queue WHERE id = $1 AND " EQ_FIRST_EMAIL ")"};
 
 struct MarkSentOptions {
     std::vector<std::string> rows;
@@ -44,7 +47,6 @@ int mark_sent(const Context& context, const MarkSentOptions& o) {
     auto conn = cli::connect(config, k_program);
     db::Transaction tx(conn);
     // Every row is checked before any is changed: all of them or none.
-    std::vector<Uuid> runs;
     for (const auto& id : ids) {
         const auto r = conn.maybe_one(k_lock, id);
         if (r.empty()) {
@@ -57,11 +59,10 @@ int mark_sent(const Context& context, const MarkSentOptions& o) {
                                     "is unknown can be marked sent",
                                     id.str(), status));
         }
-        runs.push_back(r.only().uuid("campaign_run_id"));
     }
     for (std::size_t i = 0; i < ids.size(); ++i) {
         conn.none(k_mark, ids[i]);
-        conn.none(k_progress, runs[i]);
+        conn.none(k_progress, ids[i]);
     }
     tx.commit();
     if (context.common.json) {

@@ -107,7 +107,7 @@ std::vector<MetricFamily> collect(const QueueSnapshot& snap, const std::optional
 int metrics(const Context& context, const MetricsOptions& o) {
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
-    const auto snap = load_snapshot(conn, std::nullopt);
+    const auto snap = load_snapshot(conn, std::nullopt, throttle::ThrottleDefaults::from(config));
     const auto families = collect(snap, load_last_run(conn));
     const auto text = render_prometheus(families);
     if (!o.output.empty()) {

@@ -9,6 +9,7 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "queue/email_queue_item.hpp"
 
 namespace eq::admin {
 
@@ -21,7 +22,7 @@ constexpr db::Statement k_run_rows{
 constexpr db::Statement k_lead_row{
     "priority_find_lead_row",
     "SELECT id, status FROM email_queue WHERE campaign_run_id = $1 AND lead_id = $2"
-    " AND duplicate_of IS NULL FOR UPDATE"};
+    " AND duplicate_of IS NULL AND " EQ_FIRST_EMAIL " FOR UPDATE"};
 
 constexpr db::Statement k_lead_set{
     "priority_lead", "UPDATE email_queue SET priority = $2 WHERE id = $1 AND status = 'pending'"};

@@ -105,7 +105,7 @@ report::Table status_table(const QueueSnapshot& snap) {
 int report_cmd(const Context& context, const ReportOptions& o) {
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
-    const auto snap = load_snapshot(conn, std::nullopt);
+    const auto snap = load_snapshot(conn, std::nullopt, throttle::ThrottleDefaults::from(config));
     const auto last = load_last_run(conn);
     const auto health = policy::evaluate_health(health_facts(snap, last), {});
 

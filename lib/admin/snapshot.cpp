@@ -16,7 +16,8 @@ namespace {
 
 constexpr db::Statement k_companies{
     "status_companies",
-    "SELECT c.id, c.id AS company_id, c.name, t.max_emails_per_hour, t.max_emails_per_day, "
+    "SELECT c.id, c.id AS company_id, c.name, c.deleted IS TRUE AS deleted,"
+    " t.max_emails_per_hour, t.max_emails_per_day, "
     "t.enabled, t.created_at,"
     " t.updated_at, h.held_until, h.hold_reason, h.held_since, h.last_sent_at, h.next_send_at,"
     " s.timezone IS NOT NULL AS has_window, s.timezone,"
@@ -120,7 +121,8 @@ void add(QueueTotals& t, const CompanyStatus& c) {
 
 } // namespace
 
-QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& company) {
+QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& company,
+                            const throttle::ThrottleDefaults& defaults) {
     db::Transaction tx(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (company) {
         require_company(conn, *company);
@@ -132,7 +134,8 @@ QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& com
         CompanyStatus c;
         c.id = row.uuid("id");
         c.name = row.text("name");
-        c.settings = throttle::settings_from_row(row);
+        c.deleted = row.boolean("deleted");
+        c.settings = throttle::settings_from_row(row, defaults);
         c.held_until = row.opt_time("held_until");
         c.hold_reason = row.opt_text("hold_reason");
         c.held_since = row.opt_time("held_since");

@@ -23,6 +23,7 @@ namespace eq::admin {
 struct CompanyStatus {
     Uuid id;
     std::string name;
+    bool deleted = false; // soft-deleted by the web application: its rows are skipped
     throttle::EmailThrottleSettings settings;
     std::int64_t due_now = 0;         // pending, due, live
     std::int64_t scheduled_later = 0; // pending, live, scheduled later, never tried
@@ -75,7 +76,8 @@ struct QueueSnapshot {
 // queue rows, throttle settings or a hold (or only `company` when given; it must exist),
 // ordered by name. Computes next and sendable_since with the send-window policy; the
 // sending window is judged in the company's zone (a lead's own zone may differ).
-QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& company);
+QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& company,
+                            const throttle::ThrottleDefaults& defaults);
 
 // The newest finished queue-process invocation that was not a dry run.
 struct LastRun {

@@ -20,6 +20,9 @@ struct StatusOptions {
 
 Json hold_json(const CompanyStatus& c, Timestamp now) {
     Json holds = Json::array();
+    if (c.deleted) {
+        holds.push(Json(Json::Object{{"kind", "company_deleted"}}));
+    }
     if (!c.settings.enabled) {
         holds.push(Json(Json::Object{{"kind", "throttle_disabled"}}));
     }
@@ -142,6 +145,11 @@ void print_company(const CompanyStatus& c, Timestamp now) {
         std::cout << (colour_enabled() ? paint(lines.substr(0, lines.size() - 1), colour) + "\n"
                                        : lines);
     };
+    if (c.deleted) {
+        note("deleted: the web application deleted this company (companies.deleted); "
+             "queue-process skips its pending rows",
+             Colour::red);
+    }
     if (!c.settings.enabled) {
         note("held: throttle disabled ('throttle set COMPANY --enable' to send)", Colour::red);
     }
@@ -200,7 +208,7 @@ int status(const Context& context, const StatusOptions& o) {
     }
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
-    const auto snap = load_snapshot(conn, company);
+    const auto snap = load_snapshot(conn, company, throttle::ThrottleDefaults::from(config));
     if (context.common.json) {
         Json companies = Json::array();
         for (const auto& c : snap.companies) {

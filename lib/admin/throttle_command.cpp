@@ -196,7 +196,8 @@ int show(const Context& context, const ThrottleOptions& o) {
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
     const auto name = require_company(conn, id);
-    const auto s = throttle::get_email_throttle_settings(conn, id);
+    const auto s =
+        throttle::get_email_throttle_settings(conn, id, throttle::ThrottleDefaults::from(config));
     const auto usage = throttle::get_window_usage(conn, id);
     const auto schedule = throttle::get_sending_schedule(conn, id);
     const auto today = daily_limit_now(s, schedule, database_now(conn));
@@ -255,9 +256,10 @@ int set(const Context& context, const ThrottleOptions& o) {
     const auto name = require_company(conn, id);
     // queue-process reads the settings under this lock: it sees all of a change or none.
     queue::lock_company(conn, id);
-    auto s = throttle::get_email_throttle_settings(conn, id);
+    const auto defaults = throttle::ThrottleDefaults::from(config);
+    auto s = throttle::get_email_throttle_settings(conn, id, defaults);
     if (per_hour || per_day || on) {
-        s = throttle::update_email_throttle_settings(conn, id, per_hour, per_day, on);
+        s = throttle::update_email_throttle_settings(conn, id, per_hour, per_day, on, defaults);
     }
     auto schedule = throttle::get_sending_schedule(conn, id);
     if (!change.empty()) {
@@ -289,7 +291,7 @@ int list(const Context& context) {
     std::string text = fmt::format("{:<36} {:>9} {:>9} {:<7} {}\n", "COMPANY ID", "PER HOUR",
                                    "PER DAY", "ENABLED", "NAME");
     for (const auto row : conn.rows(k_list)) {
-        const auto s = throttle::settings_from_row(row);
+        const auto s = throttle::settings_from_row(row, throttle::ThrottleDefaults::from(config));
         const auto name = row.text("name");
         companies.push(settings_json(s, name));
         const auto mark = s.is_default() ? "*" : " ";

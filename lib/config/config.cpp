@@ -286,6 +286,16 @@ const std::vector<KeySpec>& key_table() {
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.tracking.base_url = url(n, "tracking.base_url", at);
                  }},
+                {"throttle.default_per_hour",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.throttle.default_per_hour =
+                         static_cast<int>(integer(n, "throttle.default_per_hour", at, 0, 1000000));
+                 }},
+                {"throttle.default_per_day",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.throttle.default_per_day =
+                         static_cast<int>(integer(n, "throttle.default_per_day", at, 0, 1000000));
+                 }},
                 {"processing.batch_cap",
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.processing.batch_cap =

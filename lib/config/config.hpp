@@ -83,6 +83,13 @@ struct Config {
         std::string base_url;
     } tracking;
 
+    struct Throttle {
+        // The limits of a company with no email_throttle_settings row. (The web
+        // application's settings page shows 300 and 300 for such a company.)
+        int default_per_hour = 50;
+        int default_per_day = 500;
+    } throttle;
+
     struct Processing {
         int batch_cap = 10;     // most rows one company sends per invocation
         int concurrency = 64;   // companies sent to in parallel

@@ -18,12 +18,17 @@ ContentResult compose_content(const config::Config::Content& settings,
         }
         return std::move(generated).value();
     }
+    // The web application queues rows without content and expects it generated at send
+    // time; its campaigns' templates are not emailqueue's format. Say what would help.
+    const auto no_content = [](const std::string& why) {
+        return ContentFailure{false, why + std::string(k_no_content_hint)};
+    };
     if (!request.campaign_template || request.campaign_template->empty()) {
-        return ContentFailure{false, "the campaign has no template"};
+        return no_content("the campaign has no template");
     }
     auto rendered = render_template(*request.campaign_template, request.records);
     if (!rendered) {
-        return ContentFailure{false, rendered.error()};
+        return no_content(rendered.error());
     }
     return std::move(rendered).value();
 }

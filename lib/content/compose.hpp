@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include "config/config.hpp"
@@ -31,6 +32,11 @@ struct ContentRequest {
 //   2. content.generator = template: the campaign's template rendered for the lead
 //      (no template, or a bad one: permanent failure);
 //   3. content.generator = command: the configured program (any failure transient).
+// Appended to a template failure: the row has no content of its own either.
+inline constexpr std::string_view k_no_content_hint =
+    "; the row has no pre-generated content (subject and email_body): set "
+    "content.generator: command to generate it at send time";
+
 ContentResult compose_content(const config::Config::Content& settings,
                               const ContentRequest& request);
 

@@ -48,6 +48,19 @@ constexpr Statement k_record{
 constexpr Statement k_lock{"migrate_lock", "SELECT pg_advisory_lock($1)"};
 constexpr Statement k_unlock{"migrate_unlock", "SELECT pg_advisory_unlock($1)"};
 
+// Earlier forms of a migration that was corrected after release, by version: a database
+// that applied one of them is not warned about, since a later migration repairs what it
+// did. 002's first form treated the web application's follow-ups (reminders, replies) as
+// duplicates of the first email; 012 undoes that.
+const std::map<int, std::vector<std::string_view>> k_superseded{
+    {2, {"6e5ae399f21b7031d8282ad9dbb7ab283bbb0897229c631369b07410ac1e3021"}}};
+
+bool superseded(int version, const std::string& checksum) {
+    const auto it = k_superseded.find(version);
+    return it != k_superseded.end() &&
+           std::find(it->second.begin(), it->second.end(), checksum) != it->second.end();
+}
+
 std::vector<AppliedMigration> read_applied(Connection& conn) {
     std::vector<AppliedMigration> out;
     if (!conn.one(k_table_exists).only().boolean("ok")) {
@@ -170,7 +183,8 @@ MigrationStatus migration_status(Connection& conn, const std::vector<Migration>&
         const auto it = by_version.find(m.version);
         if (it == by_version.end()) {
             st.pending.push_back(m);
-        } else if (it->second->checksum != m.checksum) {
+        } else if (it->second->checksum != m.checksum &&
+                   !superseded(m.version, it->second->checksum)) {
             st.changed.push_back(fmt::format("{} was edited after it was applied", m.name));
         }
     }

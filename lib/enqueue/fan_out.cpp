@@ -1,6 +1,7 @@
 #include "enqueue/fan_out.hpp"
 
 #include "db/connection.hpp"
+#include "queue/email_queue_item.hpp"
 
 // Every lead of company $1 with its verdict. The outcomes take precedence in this order:
 // deleted, no address, invalid address, suppressed, queue; the CASE tests validity
@@ -46,17 +47,20 @@ namespace eq::enqueue {
 
 namespace {
 
-// The rows a run holds. Counted in a statement of its own, before the fan-out: inside
+// The first emails a run holds (the web application's follow-ups are not the
+// fan-out's). Counted in a statement of its own, before the fan-out: inside
 // the fan-out it would run after the insert and wade through every new (and, to that
 // statement, invisible) row.
 constexpr db::Statement k_run_rows{
     "count_run_rows",
-    "SELECT count(*) AS n FROM email_queue WHERE campaign_run_id = $1 AND duplicate_of IS NULL"};
+    "SELECT count(*) AS n FROM email_queue WHERE campaign_run_id = $1 AND duplicate_of IS NULL"
+    " AND " EQ_FIRST_EMAIL};
 
 // A run that holds rows: leads queued before are left alone.
 constexpr db::Statement k_fan_out{
     "fan_out_campaign_run",
-    EQ_FAN_OUT(" ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL DO NOTHING")};
+    EQ_FAN_OUT(" ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL"
+               " AND " EQ_FIRST_EMAIL " DO NOTHING")};
 
 // A run that holds no row, under the caller's lock on it: nothing can conflict, so the
 // rows go in without ON CONFLICT's per-row check (a tenth of the insert's cost).
@@ -69,7 +73,7 @@ constexpr db::Statement k_count{
     " SELECT count(*) FILTER (WHERE verdict = 'queue' AND q.lead_id IS NULL) AS queued,"
     " count(*) FILTER (WHERE verdict = 'queue') AS queueable," EQ_SKIP_COUNTS " FROM classified"
     " LEFT JOIN email_queue q ON q.campaign_run_id = $2::uuid AND q.lead_id = classified.id"
-    "  AND q.duplicate_of IS NULL"};
+    "  AND q.duplicate_of IS NULL AND q.email_log_id IS NULL AND q.message_id IS NULL"};
 
 constexpr std::string_view k_unique_violation = "23505";
 

@@ -22,7 +22,8 @@ struct FanOutCounts {
     std::int64_t skipped_invalid_address = 0; // fails the address shape rule (sql/004)
     std::int64_t skipped_suppressed = 0;      // on do_not_email, for the company or global
     std::int64_t skipped_deleted = 0;         // deleted_at set
-    // Queue rows the run holds afterwards (rows marked duplicate_of not counted): the
+    // First emails the run holds afterwards (rows marked duplicate_of, and the web
+    // application's follow-ups, not counted): the
     // run's leads_total. Can exceed queued + already_queued when leads that were queued
     // earlier have since been deleted or suppressed; their rows stay, and queue-process
     // settles them.

@@ -184,4 +184,22 @@ std::vector<std::string> parse_message_ids(std::string_view text) {
     return ids;
 }
 
+std::optional<ThreadHeaders> thread_headers(const std::optional<std::string>& answered,
+                                            const std::optional<std::string>& reference_ids) {
+    auto ids = parse_message_ids(reference_ids.value_or(""));
+    const auto in_reply = parse_message_ids(answered.value_or(""));
+    if (!in_reply.empty()) {
+        std::erase(ids, in_reply.back());
+        ids.push_back(in_reply.back());
+    }
+    if (ids.empty()) {
+        return std::nullopt;
+    }
+    std::string references;
+    for (const auto& id : ids) {
+        references += (references.empty() ? "" : " ") + id;
+    }
+    return ThreadHeaders{ids.back(), std::move(references)};
+}
+
 } // namespace eq::message

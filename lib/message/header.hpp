@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,5 +39,17 @@ std::string rfc5322_date(Timestamp t);
 // ASCII octets with one '@' in its middle and none of < > " \ ( ) , ; : [ ] or space;
 // others are dropped. Each comes back as "<id>".
 std::vector<std::string> parse_message_ids(std::string_view text);
+
+// The threading headers of a follow-up, as the web application's own processor writes
+// them: a row whose message_id holds the Message-ID it answers gets
+// "In-Reply-To: <message_id>" and "References: <reference_ids> <message_id>" (the
+// answered id once, last); a row with reference_ids alone answers the last of them.
+// Nothing when neither holds a usable id.
+struct ThreadHeaders {
+    std::string in_reply_to;
+    std::string references;
+};
+std::optional<ThreadHeaders> thread_headers(const std::optional<std::string>& answered,
+                                            const std::optional<std::string>& reference_ids);
 
 } // namespace eq::message

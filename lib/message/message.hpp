@@ -44,7 +44,8 @@ struct OutgoingMessage {
 Expected<std::string> build_message(const OutgoingMessage& message);
 
 // A new Message-ID for the account: "<32 random hex digits@account-domain>". Generated
-// once per queue row and stored (email_queue.message_id), so a retry sends the same one.
+// once per queue row and stored (email_queue.sent_message_id), so a retry sends the same
+// one.
 Expected<std::string> make_message_id(std::string_view account_email);
 
 } // namespace eq::message

@@ -181,12 +181,13 @@ public:
     }
 
 private:
-    // A row ready to send: its message built, its Message-ID chosen.
+    // A row ready to send: its message built, its Message-ID and email log chosen.
     struct Prepared {
         queue::ClaimedRow row;
         std::string to;
         content::Content content;
         std::string message_id;
+        Uuid email_log_id;
         std::string bytes;
     };
 
@@ -312,7 +313,8 @@ private:
         return with_db([&](db::Connection& c) {
             db::Transaction tx(c);
             queue::lock_company(c, m_company);
-            const auto settings = throttle::get_email_throttle_settings(c, m_company);
+            const auto settings = throttle::get_email_throttle_settings(
+                c, m_company, throttle::ThrottleDefaults::from(m_config));
             const auto state = throttle::get_company_state(c, m_company);
             if (state.held_now) {
                 m_result.company_held = true;
@@ -457,23 +459,25 @@ private:
 
     db::Call mark_call(const Prepared& p) const {
         return queue::start_send_call(p.row.item.id, m_ctx.worker, p.message_id,
-                                      m_config.processing.lease);
+                                      m_config.processing.lease, p.email_log_id);
     }
 
     // Whether the row's mark took (the row is still this run's to send), its message
-    // built with the Message-ID the row stores.
+    // built with the Message-ID and email log the row stores.
     bool accept_mark(Prepared& p, const db::Result& mark) {
         const auto stored = queue::started(mark);
         if (!stored) {
             return false; // no longer ours (recovered, cancelled): not sent
         }
-        if (*stored != p.message_id) {
-            auto bytes = build(p.row, p.content, p.to, *stored);
+        const auto log = queue::started_log(mark).value_or(p.email_log_id);
+        if (*stored != p.message_id || log != p.email_log_id) {
+            auto bytes = build(p.row, p.content, p.to, *stored, log);
             if (!bytes) {
                 fail(p.row.item, bytes.error());
                 return false;
             }
             p.message_id = *stored;
+            p.email_log_id = log;
             p.bytes = std::move(*bytes);
         }
         return true;
@@ -518,9 +522,11 @@ private:
             return std::nullopt;
         }
         auto content = std::get<content::Content>(std::move(composed));
+        // A retry sends with the Message-ID and email log of the first attempt; a first
+        // attempt's are made here and fixed by its send-started mark.
         std::string message_id;
-        if (item.message_id) {
-            message_id = *item.message_id;
+        if (item.sent_message_id) {
+            message_id = *item.sent_message_id;
         } else {
             auto made = message::make_message_id(m_account.account_email);
             if (!made) {
@@ -529,13 +535,15 @@ private:
             }
             message_id = *made;
         }
-        auto bytes = build(row, content, to, message_id);
+        const Uuid log_id =
+            item.sent_email_log_id.value_or(item.email_log_id.value_or(Uuid::random()));
+        auto bytes = build(row, content, to, message_id, log_id);
         if (!bytes) {
             fail(item, bytes.error());
             return std::nullopt;
         }
-        return Prepared{std::move(row), std::move(to), std::move(content), std::move(message_id),
-                        std::move(*bytes)};
+        return Prepared{std::move(row),        std::move(to), std::move(content),
+                        std::move(message_id), log_id,        std::move(*bytes)};
     }
 
     // Whether this sent message also writes the company's row: the batch's first, then
@@ -591,9 +599,9 @@ private:
     }
 
     Expected<std::string> build(const queue::ClaimedRow& row, const content::Content& content,
-                                const std::string& to, const std::string& message_id) const {
+                                const std::string& to, const std::string& message_id,
+                                const Uuid& log_id) const {
         const auto& item = row.item;
-        const Uuid log_id = item.email_log_id.value_or(Uuid());
         message::OutgoingMessage m;
         m.date = std::chrono::time_point_cast<std::chrono::microseconds>(
             std::chrono::system_clock::now());
@@ -606,12 +614,9 @@ private:
         }
         m.subject = content.subject;
         m.message_id = message_id;
-        if (item.reference_ids) {
-            const auto ids = message::parse_message_ids(*item.reference_ids);
-            if (!ids.empty()) {
-                m.in_reply_to = ids.back();
-                m.references = *item.reference_ids;
-            }
+        if (auto threading = message::thread_headers(item.message_id, item.reference_ids)) {
+            m.in_reply_to = std::move(threading->in_reply_to);
+            m.references = std::move(threading->references);
         }
         if (!m_config.unsubscribe.url.empty()) {
             m.list_unsubscribe =

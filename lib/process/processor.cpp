@@ -20,6 +20,7 @@
 #include "log/log.hpp"
 #include "process/company_batch.hpp"
 #include "queue/lease.hpp"
+#include "queue/queue_repository.hpp"
 
 namespace eq::process {
 
@@ -144,6 +145,7 @@ void process_companies(db::Connection& conn, const config::Config& config, const
         const auto recovered = queue::recover_expired(conn, config.processing.resend_unknown);
         summary.recovered = recovered.to_pending + recovered.to_held + recovered.resent;
         summary.held += recovered.to_held;
+        summary.skipped += queue::skip_rows_of_deleted_companies(conn);
         campaign::complete_all_finished_runs(conn);
     }
 

@@ -62,8 +62,9 @@ EmailQueueItem EmailQueueItem::from_row(const db::Row& row) {
     }
     item.status = *status;
     item.priority = static_cast<int>(row.integer("priority"));
-    item.created_at = row.time("created_at");
-    item.scheduled_for = row.time("scheduled_for");
+    // Both may be NULL in the web application's table (no NOT NULL there).
+    item.created_at = row.opt_time("created_at").value_or(Timestamp{});
+    item.scheduled_for = row.opt_time("scheduled_for").value_or(item.created_at);
     item.processed_at = row.opt_time("processed_at");
     item.retry_count = static_cast<int>(row.integer("retry_count"));
     item.max_retries = static_cast<int>(row.integer("max_retries"));
@@ -73,6 +74,8 @@ EmailQueueItem EmailQueueItem::from_row(const db::Row& row) {
     item.message_id = row.opt_text("message_id");
     item.reference_ids = row.opt_text("reference_ids");
     item.email_log_id = row.opt_uuid("email_log_id");
+    item.sent_message_id = row.opt_text("sent_message_id");
+    item.sent_email_log_id = row.opt_uuid("sent_email_log_id");
     return item;
 }
 

@@ -17,7 +17,13 @@ class Row;
 #define EQ_QUEUE_ITEM_COLUMNS                                                                      \
     "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "        \
     "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "              \
-    "email_body, message_id, reference_ids, email_log_id"
+    "email_body, message_id, reference_ids, email_log_id, sent_message_id, sent_email_log_id"
+
+// A first email, in the web application's terms: its reminders and AI replies carry
+// the thread's email_log_id (and a reply the Message-ID it answers in message_id), a
+// first email neither. emailqueue never writes either column, so a row is one or the
+// other for good. Fan-out idempotency (one first email per lead and run) covers these.
+#define EQ_FIRST_EMAIL "email_log_id IS NULL AND message_id IS NULL"
 
 namespace eq::queue {
 
@@ -47,12 +53,20 @@ struct EmailQueueItem {
     int retry_count = 0;
     int max_retries = 3;
     std::optional<std::string> error_message;
-    // Pre-generated content and threading (a later version of the web application).
+    // Pre-generated content and threading, as the web application writes them.
     std::optional<std::string> subject;
     std::optional<std::string> email_body;
+    // A follow-up's (reminder, reply): the Message-ID it answers (In-Reply-To) and the
+    // References before it. NULL on a first email.
     std::optional<std::string> message_id;
     std::optional<std::string> reference_ids;
+    // A follow-up's: the email log of its thread. NULL on a first email.
     std::optional<Uuid> email_log_id;
+    // What emailqueue sent the message with, fixed by the first send attempt: its
+    // Message-ID and its email log (a follow-up's is email_log_id; a first email's is
+    // made when its send starts). Reply-To and the tracking pixel name that log.
+    std::optional<std::string> sent_message_id;
+    std::optional<Uuid> sent_email_log_id;
 
     // Reads a row selected with EQ_QUEUE_ITEM_COLUMNS.
     static EmailQueueItem from_row(const db::Row& row);

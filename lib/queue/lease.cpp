@@ -29,14 +29,18 @@ constexpr db::Statement k_claim{
     " LIMIT $2"
     " FOR UPDATE OF q SKIP LOCKED)"
     " UPDATE email_queue q SET status = 'processing', claimed_by = $3, claimed_at = now(),"
-    "   lease_until = now() + make_interval(secs => $4), send_started_at = NULL,"
-    "   email_log_id = COALESCE(q.email_log_id, gen_random_uuid())"
+    "   lease_until = now() + make_interval(secs => $4), send_started_at = NULL"
     " FROM picked WHERE q.id = picked.id"
     " RETURNING q.id, q.priority, q.created_at"};
 
 } // namespace
 
-const db::Statement k_start_send_statement{"start_send", EQ_START_SEND("$1", "$2", "$3", "$4")};
+const db::Statement k_start_send_statement{
+    "start_send",
+    "WITH " EQ_MARK_CTES(
+        "$1", "$2", "$3", "$4",
+        "$5") " SELECT sent_message_id AS message_id, sent_email_log_id AS email_log_id"
+              " FROM mark"};
 
 namespace {
 
@@ -53,27 +57,41 @@ constexpr db::Statement k_release{
 
 // claimed_by is kept on recovered rows: it tells an operator which run left them, and
 // lets that run, if it is merely slow rather than dead, still record what it learnt.
+// A row in 'processing' without a lease was left by the web application's earlier
+// processor, which had none: it may have sent the message, so it is treated as a row
+// whose send had started (held, or resent with resend_unknown), and it counts in the
+// company's windows from when it was processed or queued, not from now.
+#define EQ_STARTED "(send_started_at IS NOT NULL OR lease_until IS NULL)"
+#define EQ_LEGACY_RESENT                                                                           \
+    "'outcome unknown: an earlier queue processor left it in processing; sent again because "      \
+    "processing.resend_unknown is on'"
 constexpr db::Statement k_recover{
     "recover_expired",
     "UPDATE email_queue SET"
-    " status = CASE WHEN send_started_at IS NULL OR $1 THEN " EQ_PENDING_UNLESS_CANCELLED
+    " status = CASE WHEN NOT " EQ_STARTED " OR $1 THEN " EQ_PENDING_UNLESS_CANCELLED
     "               ELSE 'held' END,"
-    " processed_at = CASE WHEN send_started_at IS NULL OR $1 THEN processed_at"
-    "                     ELSE send_started_at END,"
+    " processed_at = CASE WHEN NOT " EQ_STARTED " OR $1 THEN processed_at"
+    "                     ELSE COALESCE(send_started_at, processed_at, created_at, now()) END,"
     " error_message = CASE"
-    "   WHEN send_started_at IS NULL THEN error_message"
+    "   WHEN NOT " EQ_STARTED " THEN error_message"
+    "   WHEN lease_until IS NULL AND $1 THEN " EQ_LEGACY_RESENT
+    "   WHEN lease_until IS NULL THEN 'outcome unknown: an earlier queue processor (one without "
+    "leases) left it in processing; it may have been delivered. queue-admin retry sends it "
+    "again, queue-admin mark-sent records it as sent'"
     "   WHEN $1 THEN 'outcome unknown after the run sending it stopped (' || claimed_by ||"
     "                '); sent again because processing.resend_unknown is on'"
     "   ELSE 'outcome unknown: the run sending it (' || claimed_by || ') stopped after the "
     "message was handed to the SMTP server at ' || to_char(send_started_at, "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '; it may have been delivered'"
     " END,"
-    " send_started_at = CASE WHEN send_started_at IS NULL OR $1 THEN NULL ELSE send_started_at END,"
+    " send_started_at = CASE WHEN NOT " EQ_STARTED " OR $1 THEN NULL ELSE send_started_at END,"
     " lease_until = NULL"
-    " WHERE status = 'processing' AND lease_until < now()"
+    " WHERE status = 'processing' AND (lease_until < now() OR lease_until IS NULL)"
     " RETURNING status, COALESCE(error_message LIKE"
     "   'outcome unknown after the run sending it stopped (' || claimed_by || ')%', false)"
-    "   AS resent"};
+    "   OR COALESCE(error_message = " EQ_LEGACY_RESENT ", false) AS resent"};
+#undef EQ_STARTED
+#undef EQ_LEGACY_RESENT
 
 } // namespace
 
@@ -114,9 +132,10 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
 }
 
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
-                         const std::string& message_id, Seconds lease) {
+                         const std::string& message_id, Seconds lease,
+                         const std::optional<Uuid>& email_log_id) {
     return db::call(k_start_send_statement, db::Shape::maybe_one, row_id, worker, message_id,
-                    lease.count());
+                    lease.count(), email_log_id);
 }
 
 std::optional<std::string> started(const db::Result& result) {
@@ -126,10 +145,17 @@ std::optional<std::string> started(const db::Result& result) {
     return result.only().opt_text("message_id");
 }
 
+std::optional<Uuid> started_log(const db::Result& result) {
+    if (result.empty()) {
+        return std::nullopt;
+    }
+    return result.only().opt_uuid("email_log_id");
+}
+
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
-                                      Seconds lease) {
-    const auto c = start_send_call(row_id, worker, message_id, lease);
+                                      Seconds lease, const std::optional<Uuid>& email_log_id) {
+    const auto c = start_send_call(row_id, worker, message_id, lease, email_log_id);
     return started(conn.exec(*c.statement, c.params, c.shape));
 }
 

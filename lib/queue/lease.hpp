@@ -30,25 +30,42 @@ namespace eq::queue {
     "  WHERE r.campaign_run_id = email_queue.campaign_run_id AND r.control = 'cancelled')"         \
     " THEN 'cancelled' ELSE 'pending' END)"
 
-// The send-started mark (start_send()) as SQL. ROW, WORKER, MESSAGE_ID and LEASE are the
-// statement's parameters ("$1", ...) for the row's id, the worker, the Message-ID to
-// store when the row has none, and the lease in seconds. The lease is renewed only when less than
-// half of it is left: a mark that changes no indexed column is a heap-only update (no new index
-// entries; email_queue's fillfactor leaves the room on the page), and a batch renews all its leases
-// every third of one. The row is found by its physical address, looked up by the primary key: with
+// The send-started mark (start_send()) as SQL: the CTEs `mark` and `mark_log`, to follow
+// WITH or a comma. ROW, WORKER, MESSAGE_ID, LEASE and LOG_ID are the statement's
+// parameters ("$1", ...) for the row's id, the worker, the Message-ID to send with when
+// the row has none yet (sent_message_id), the lease in seconds, and the email log to
+// send under when the row has none yet (sent_email_log_id; a follow-up's is its thread's
+// email_log_id; NULL: one is made). `mark` returns the row's sent_message_id and
+// sent_email_log_id; `mark_log` creates that email log when it does not exist yet, so
+// the log exists before the message that names it (Reply-To, tracking pixel) is handed
+// over, as the web application's own processor does, and the foreign key to it holds.
+// A follow-up's log exists: nothing is inserted for it. The foreign key is checked at
+// the end of the statement, after both CTEs.
+// The lease is renewed only when less than half of it is left: a mark that changes no
+// indexed column is a heap-only update (no new index entries; email_queue's fillfactor
+// leaves the room on the page), and a batch renews all its leases every third of one.
+// The row is found by its physical address, looked up by the primary key: with
 // `id = ... AND status = 'processing'` the planner may scan the partial in-flight index
 // (whose statistics date from before the claim) and filter every row in flight, once per
 // message, which made a batch quadratic. A row updated meanwhile has a new address, so
 // it is not found: it is no longer this run's to send, which is the safe answer.
-#define EQ_START_SEND(ROW, WORKER, MESSAGE_ID, LEASE)                                              \
-    "UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"                     \
-    " message_id = COALESCE(message_id, " MESSAGE_ID "),"                                          \
+#define EQ_MARK_CTES(ROW, WORKER, MESSAGE_ID, LEASE, LOG_ID)                                       \
+    "mark AS ("                                                                                    \
+    " UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"                    \
+    " sent_message_id = COALESCE(sent_message_id, " MESSAGE_ID "),"                                \
+    " sent_email_log_id = COALESCE(sent_email_log_id, email_log_id, " LOG_ID "::uuid,"             \
+    "   gen_random_uuid()),"                                                                       \
     " lease_until = CASE WHEN lease_until >= now() + make_interval(secs => " LEASE "::float8 / 2)" \
     "                    THEN lease_until ELSE now() + make_interval(secs => " LEASE               \
     "::float8) END"                                                                                \
     " WHERE ctid = (SELECT ctid FROM email_queue WHERE id = " ROW ")"                              \
     " AND id = " ROW " AND claimed_by = " WORKER " AND status = 'processing'"                      \
-    " RETURNING message_id"
+    " RETURNING sent_message_id, sent_email_log_id, campaign_id, campaign_run_id, lead_id),"       \
+    " mark_log AS ("                                                                               \
+    " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"                 \
+    " SELECT sent_email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM mark"            \
+    " WHERE NOT EXISTS (SELECT 1 FROM email_logs l WHERE l.id = mark.sent_email_log_id)"           \
+    " ON CONFLICT (id) DO NOTHING)"
 
 // Takes the per-company lock for the rest of the current transaction: two runs cannot
 // compute a company's budget and claim at the same time.
@@ -57,27 +74,34 @@ void lock_company(db::Connection& conn, const Uuid& company_id);
 // Claims up to `limit` due pending rows of the company (scheduled_for <= now(), in order
 // priority DESC, created_at), skipping rows other transactions hold, rows of paused
 // or cancelled runs and rows whose sending window (the company's schedule, in the
-// lead's zone when it has a known one) is closed now. Fixes each row's email_log_id
-// once. Returns the claimed ids in send order. Call inside a transaction after
+// lead's zone when it has a known one) is closed now. Returns the claimed ids in send
+// order. Call inside a transaction after
 // lock_company().
 std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit,
                              const std::string& worker, Seconds lease);
 
-// Marks the row as being sent now, durably, storing its Message-ID (kept if the row has
-// one already) and renewing its lease when less than half of `lease` is left. Returns
-// the Message-ID to send with, or nothing when the row is no longer this worker's (it
-// was recovered): then it must not be sent.
+// Marks the row as being sent now, durably, storing the Message-ID it goes out with
+// (sent_message_id: kept if the row has one already) and its email log
+// (sent_email_log_id: kept if the row has one, else its thread's, else `email_log_id`
+// or a new one; the email_logs row is created when missing), and renewing its lease
+// when less than half of `lease` is left. Returns the Message-ID to send with, or
+// nothing when the row is no longer this worker's (it was recovered): then it must not
+// be sent.
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
-                                      Seconds lease);
+                                      Seconds lease,
+                                      const std::optional<Uuid>& email_log_id = std::nullopt);
 // The statement behind start_send(), for EXPLAIN in tests.
 extern const db::Statement k_start_send_statement;
 
-// start_send() as a call, for a pipeline; started() reads its result (or that of
-// sent_with_mark(), outcome.hpp).
+// start_send() as a call, for a pipeline; started() and started_log() read its result
+// (or that of sent_with_mark(), outcome.hpp): the Message-ID and the email log id the
+// row now stores, nothing when the mark did not take.
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
-                         const std::string& message_id, Seconds lease);
+                         const std::string& message_id, Seconds lease,
+                         const std::optional<Uuid>& email_log_id = std::nullopt);
 std::optional<std::string> started(const db::Result& result);
+std::optional<Uuid> started_log(const db::Result& result);
 
 // Renews the leases of the rows this worker still holds for the company.
 void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,
@@ -95,9 +119,11 @@ struct Recovered {
     std::int64_t resent = 0;     // outcome unknown, put back to pending (resend_unknown)
 };
 
-// Recovers rows whose lease has passed. The update re-checks status and lease row by row
-// at the moment it locks each one, so a row another run finished meanwhile is left as
-// it is. With resend_unknown, rows whose send had started go back to 'pending' too.
+// Recovers rows whose lease has passed, and rows left in 'processing' without a lease by
+// the web application's earlier processor (their outcome is unknown: held, with a reason
+// naming queue-admin retry and mark-sent). The update re-checks status and lease row by
+// row at the moment it locks each one, so a row another run finished meanwhile is left
+// as it is. With resend_unknown, rows whose send had started go back to 'pending' too.
 Recovered recover_expired(db::Connection& conn, bool resend_unknown);
 
 } // namespace eq::queue

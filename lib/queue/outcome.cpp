@@ -10,26 +10,34 @@ namespace eq::queue {
 namespace {
 
 // email_log_details' foreign key to email_logs is checked at the end of the statement,
-// after the sibling CTE has inserted the log. ON CONFLICT keeps a re-driven row that
-// was already logged from failing.
+// after the sibling CTE has made sure the log exists (the send-started mark creates it;
+// a row marked sent by hand may never have been marked). The detail goes under the log
+// the message was sent under (sent_email_log_id) with the Message-ID it went out with
+// (sent_message_id; never message_id, which on a follow-up is the Message-ID answered).
+// ON CONFLICT keeps a re-driven row that was already logged from failing. A follow-up
+// is not a new lead of its run: leads_processed counts first emails only.
 #define EQ_RECORD_SENT_CTES                                                                        \
     "WITH q AS ("                                                                                  \
     " UPDATE email_queue SET status = 'sent', processed_at = now(), lease_until = NULL,"           \
-    "   error_message = NULL"                                                                      \
+    "   error_message = NULL,"                                                                     \
+    "   sent_email_log_id = COALESCE(sent_email_log_id, email_log_id, gen_random_uuid())"          \
     " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"                      \
-    " RETURNING company_id, campaign_id, campaign_run_id, lead_id, email_log_id, message_id),"     \
+    " RETURNING company_id, campaign_id, campaign_run_id, lead_id, sent_email_log_id,"             \
+    "   sent_message_id, NOT (" EQ_FIRST_EMAIL ") AS follow_up),"                                  \
     " log AS ("                                                                                    \
     " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"                 \
-    " SELECT email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"                    \
+    " SELECT sent_email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"               \
+    " WHERE NOT EXISTS (SELECT 1 FROM email_logs l WHERE l.id = q.sent_email_log_id)"              \
     " ON CONFLICT (id) DO NOTHING RETURNING id),"                                                  \
     " detail AS ("                                                                                 \
     " INSERT INTO email_log_details (email_logs_id, message_id, email_subject, email_body,"        \
     "   sender_type, sent_at, from_name, from_email, to_email)"                                    \
-    " SELECT email_log_id, message_id, $3, $4, 'assistant', now(), $5, $6, $7 FROM q"              \
+    " SELECT sent_email_log_id, sent_message_id, $3, $4, 'assistant', now(), $5, $6, $7 FROM q"    \
+    " WHERE sent_message_id IS NOT NULL"                                                           \
     " ON CONFLICT (message_id) DO NOTHING RETURNING id),"                                          \
     " run AS ("                                                                                    \
     " UPDATE campaign_runs SET leads_processed = leads_processed + 1"                              \
-    " WHERE id = (SELECT campaign_run_id FROM q) RETURNING id),"                                   \
+    " WHERE id = (SELECT campaign_run_id FROM q WHERE NOT follow_up) RETURNING id),"               \
     " company AS ("                                                                                \
     " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"                    \
     " SELECT company_id, now(), now() FROM q WHERE $8"                                             \
@@ -40,11 +48,14 @@ namespace {
 constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES " SELECT count(*) AS n FROM q"};
 
 // The same with another row's send-started mark ($9 the row, $10 its Message-ID, $11 the
-// lease): the two rows are different, so the two updates of email_queue do not meet.
-#define EQ_MARK_CTE ", mark AS (" EQ_START_SEND("$9", "$2", "$10", "$11") ")"
+// lease, $12 its email log id): the two rows are different, so the two updates of
+// email_queue do not meet.
 constexpr db::Statement k_sent_with_mark{
-    "record_sent_with_mark", EQ_RECORD_SENT_CTES EQ_MARK_CTE
-    " SELECT (SELECT count(*) FROM q) AS n, (SELECT message_id FROM mark) AS message_id"};
+    "record_sent_with_mark", EQ_RECORD_SENT_CTES
+    ", " EQ_MARK_CTES("$9", "$2", "$10", "$11",
+                      "$12") " SELECT (SELECT count(*) FROM q) AS n, (SELECT sent_message_id FROM "
+                             "mark) AS message_id,"
+                             " (SELECT sent_email_log_id FROM mark) AS email_log_id"};
 
 constexpr db::Statement k_retry{
     "record_retry", "UPDATE email_queue SET retry_count = $3,"
@@ -73,11 +84,12 @@ std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mar
         return std::nullopt;
     }
     // start_send_call's parameters: row, worker (the same as the outcome's), Message-ID,
-    // lease.
+    // lease, email log id.
     db::Call call{&k_sent_with_mark, sent.params, db::Shape::one};
     call.params.push_back(mark.params[0]);
     call.params.push_back(mark.params[2]);
     call.params.push_back(mark.params[3]);
+    call.params.push_back(mark.params[4]);
     return call;
 }
 

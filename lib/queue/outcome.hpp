@@ -34,10 +34,12 @@ struct SentRecord {
 // step (db::Connection::pipeline); `applied` tells from the call's result whether it
 // was written. The record_* functions run one call on its own.
 
-// In one statement: the row becomes 'sent' (processed_at = now()); email_logs gets the
-// row's fixed email_log_id and email_log_details its Message-ID, subject and body; the
-// run's leads_processed goes up by one; with touch_company, the company's last_sent_at is
-// set and any hold on it is lifted.
+// In one statement: the row becomes 'sent' (processed_at = now()); its email log (made
+// by the send-started mark, or here for a row that never had one) gets an
+// email_log_details row with the Message-ID the message went out with
+// (sent_message_id), its subject and body; for a first email (message_id NULL) the run's
+// leads_processed goes up by one; with touch_company, the company's last_sent_at is set
+// and any hold on it is lifted.
 db::Call sent_call(const SentRecord& sent);
 
 // A sent outcome (sent_call()) and another row's send-started mark (start_send_call(),

@@ -9,19 +9,21 @@ namespace eq::queue {
 namespace {
 
 // ON CONFLICT DO NOTHING returns nothing for an existing row, so the second branch
-// reads it back: one statement either way.
+// reads it back: one statement either way. The row is a first email: one per lead and
+// run.
 constexpr db::Statement k_add{
     "add_email_to_queue",
     "WITH inserted AS ("
     " INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, priority,"
     "   scheduled_for, max_retries, subject, email_body, reference_ids)"
     " VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7, $8, $9, $10)"
-    " ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL DO NOTHING"
+    " ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL AND " EQ_FIRST_EMAIL
+    " DO NOTHING"
     " RETURNING " EQ_QUEUE_ITEM_COLUMNS ")"
     " SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM inserted"
     " UNION ALL"
     " SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM email_queue"
-    " WHERE campaign_run_id = $3 AND lead_id = $4 AND duplicate_of IS NULL"
+    " WHERE campaign_run_id = $3 AND lead_id = $4 AND duplicate_of IS NULL AND " EQ_FIRST_EMAIL
     "   AND NOT EXISTS (SELECT 1 FROM inserted)"};
 
 } // namespace
@@ -48,7 +50,18 @@ constexpr db::Statement k_pending_count{
 constexpr db::Statement k_find{"find_queue_item",
                                "SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM email_queue WHERE id = $1"};
 
+// A company's pending rows through the (company_id, status) index; the deleted
+// companies are few, and read in full since the flag has no index of its own.
+constexpr db::Statement k_skip_deleted{
+    "skip_rows_of_deleted_companies",
+    "UPDATE email_queue q SET status = 'skipped', processed_at = now(), error_message = $1"
+    " FROM companies c WHERE c.deleted IS TRUE AND q.company_id = c.id AND q.status = 'pending'"};
+
 } // namespace
+
+std::int64_t skip_rows_of_deleted_companies(db::Connection& conn) {
+    return conn.none(k_skip_deleted, std::string(k_company_deleted_reason)).affected();
+}
 
 EmailQueueItem add_email_to_queue(db::Connection& conn, const NewQueueItem& item) {
     if (item.priority < 0) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/connection.hpp"
@@ -46,6 +47,15 @@ std::int64_t get_pending_emails_count(db::Connection& conn, const Uuid& campaign
 
 // The statement behind get_next_emails_to_process(), for EXPLAIN in tests.
 extern const db::Statement k_next_emails_statement;
+
+// The reason a row of a company the web application deleted (companies.deleted) gets
+// when it is skipped.
+inline constexpr std::string_view k_company_deleted_reason =
+    "the company was deleted (companies.deleted): nothing is sent for it";
+
+// Skips the pending rows of deleted companies (status 'skipped', that reason), so they
+// are never sent and their runs can complete. Returns how many.
+std::int64_t skip_rows_of_deleted_companies(db::Connection& conn);
 
 // One row by id, if it exists.
 std::optional<EmailQueueItem> find_queue_item(db::Connection& conn, const Uuid& id);

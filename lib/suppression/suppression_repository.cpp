@@ -24,13 +24,18 @@ constexpr db::Statement k_exists{
 
 constexpr db::Statement k_lock{"suppression_lock", "SELECT pg_advisory_xact_lock($1)"};
 
-// Without the import's advisory lock: two bounces of one address at the same moment may
-// list it twice, which the table allows and every lookup tolerates.
+// Without the import's advisory lock. The address is stored lower-cased, as the web
+// application stores it. Where do_not_email has the application's unique index on
+// (email, company_id), a second bounce of the address at the same moment meets it and
+// is dropped (ON CONFLICT without a target covers any unique index) instead of failing
+// the outcome it is written with; without that index both are kept, which every lookup
+// tolerates.
 constexpr db::Statement k_bounce{
     "add_bounce",
     "INSERT INTO do_not_email (email, reason, company_id)"
-    " SELECT $2, 'bounce', $1::uuid WHERE NOT EXISTS (SELECT 1 FROM do_not_email d"
-    "   WHERE lower(d.email) = lower($2) AND (d.company_id = $1::uuid OR d.company_id IS NULL))"};
+    " SELECT lower($2), 'bounce', $1::uuid WHERE NOT EXISTS (SELECT 1 FROM do_not_email d"
+    "   WHERE lower(d.email) = lower($2) AND (d.company_id = $1::uuid OR d.company_id IS NULL))"
+    " ON CONFLICT DO NOTHING"};
 
 constexpr db::Statement k_add{
     "add_suppressions",

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
 #include "util/expected.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -13,8 +14,19 @@ namespace eq::throttle {
 inline constexpr int k_default_per_hour = 50;
 inline constexpr int k_default_per_day = 500;
 
+// The limits of a company without a settings row: the configuration's
+// throttle.default_per_hour and throttle.default_per_day (50 and 500 unless set).
+struct ThrottleDefaults {
+    int per_hour = k_default_per_hour;
+    int per_day = k_default_per_day;
+
+    static ThrottleDefaults from(const config::Config& config) {
+        return {config.throttle.default_per_hour, config.throttle.default_per_day};
+    }
+};
+
 // A company's limits (the seed's EmailThrottleSettings model). A company without a row
-// gets the defaults: 50 an hour, 500 a day, enabled.
+// gets the defaults (ThrottleDefaults), enabled.
 struct EmailThrottleSettings {
     Uuid company_id;
     int max_emails_per_hour = k_default_per_hour;

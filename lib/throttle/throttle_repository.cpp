@@ -21,7 +21,8 @@ constexpr db::Statement k_upsert{
     "update_email_throttle_settings",
     "INSERT INTO email_throttle_settings AS t"
     " (company_id, max_emails_per_hour, max_emails_per_day, enabled)"
-    " SELECT c.id, COALESCE($2, 50), COALESCE($3, 500), COALESCE($4, true)"
+    " SELECT c.id, COALESCE($2::integer, $5::integer), COALESCE($3::integer, $6::integer),"
+    "   COALESCE($4, true)"
     " FROM companies c WHERE c.id = $1"
     " ON CONFLICT (company_id) DO UPDATE SET"
     " max_emails_per_hour = COALESCE($2, t.max_emails_per_hour),"
@@ -47,9 +48,11 @@ const db::Statement k_window_usage_statement{
     " (SELECT count(*) FROM email_queue WHERE company_id = $1 AND status = 'processing')"
     "   AS in_flight"};
 
-EmailThrottleSettings settings_from_row(const db::Row& row) {
+EmailThrottleSettings settings_from_row(const db::Row& row, const ThrottleDefaults& defaults) {
     EmailThrottleSettings s;
     s.company_id = row.uuid("company_id");
+    s.max_emails_per_hour = defaults.per_hour;
+    s.max_emails_per_day = defaults.per_day;
     if (!row.is_null("created_at")) {
         s.max_emails_per_hour = static_cast<int>(row.integer("max_emails_per_hour"));
         s.max_emails_per_day = static_cast<int>(row.integer("max_emails_per_day"));
@@ -68,30 +71,32 @@ namespace {
 
 } // namespace
 
-EmailThrottleSettings get_email_throttle_settings(db::Connection& conn, const Uuid& company_id) {
+EmailThrottleSettings get_email_throttle_settings(db::Connection& conn, const Uuid& company_id,
+                                                  const ThrottleDefaults& defaults) {
     const auto r = conn.maybe_one(k_get, company_id);
     if (r.empty()) {
         no_company(company_id);
     }
-    return settings_from_row(r.only());
+    return settings_from_row(r.only(), defaults);
 }
 
 EmailThrottleSettings update_email_throttle_settings(db::Connection& conn, const Uuid& company_id,
                                                      std::optional<int> max_emails_per_hour,
                                                      std::optional<int> max_emails_per_day,
-                                                     std::optional<bool> enabled) {
+                                                     std::optional<bool> enabled,
+                                                     const ThrottleDefaults& defaults) {
     for (const auto& [value, name] : {std::pair{max_emails_per_hour, "max_emails_per_hour"},
                                       std::pair{max_emails_per_day, "max_emails_per_day"}}) {
         if (value && *value < 0) {
             throw Error(ExitCode::usage, fmt::format("{} {} is negative", name, *value));
         }
     }
-    const auto r =
-        conn.maybe_one(k_upsert, company_id, max_emails_per_hour, max_emails_per_day, enabled);
+    const auto r = conn.maybe_one(k_upsert, company_id, max_emails_per_hour, max_emails_per_day,
+                                  enabled, defaults.per_hour, defaults.per_day);
     if (r.empty()) {
         no_company(company_id);
     }
-    return settings_from_row(r.only());
+    return settings_from_row(r.only(), defaults);
 }
 
 std::int64_t get_emails_sent_count(db::Connection& conn, const Uuid& company_id,

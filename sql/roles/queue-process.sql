@@ -26,11 +26,12 @@ GRANT SELECT ON campaign_runs TO emailqueue_worker;
 GRANT UPDATE (status, leads_processed) ON campaign_runs TO emailqueue_worker;
 
 -- The queue: claim, lease, record outcomes. Never inserts or deletes rows, and never
--- changes what a row is for (company, campaign, run, lead, content, priority).
+-- changes what a row is for (company, campaign, run, lead, content, priority) nor the
+-- web application's threading input (email_log_id, message_id, reference_ids).
 GRANT SELECT ON email_queue TO emailqueue_worker;
-GRANT UPDATE (status, scheduled_for, processed_at, retry_count, error_message, message_id,
-              email_log_id, claimed_by, claimed_at, lease_until, send_started_at,
-              last_attempt_at)
+GRANT UPDATE (status, scheduled_for, processed_at, retry_count, error_message,
+              sent_message_id, sent_email_log_id, claimed_by, claimed_at, lease_until,
+              send_started_at, last_attempt_at)
     ON email_queue TO emailqueue_worker;
 
 -- The email log the web application reads: one log and one detail per email sent.

@@ -53,7 +53,7 @@ std::string row_of(const ProcessFixture& f, const Uuid& run, const std::string& 
 // The message of a run's row, as received, decoded by test/support/mime_decode.py.
 Json decoded(const ProcessFixture& f, const Uuid& run,
              const std::vector<SmtpSink::Message>& messages, SmtpSink::Message* found = nullptr) {
-    const auto message_id = row_of(f, run, "message_id");
+    const auto message_id = row_of(f, run, "sent_message_id");
     for (const auto& m : messages) {
         if (header_of(m.content, "Message-ID") == message_id) {
             if (found != nullptr) {

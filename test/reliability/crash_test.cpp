@@ -184,8 +184,9 @@ TEST_CASE("a kill at each fault point leaves each row sent once, or held when in
         // The rows held, in send order, and whether the server received each.
         HeldRows held;
         const auto rows = f.db.scalar(
-            "SELECT COALESCE(string_agg(n || ' ' || message_id, ';' ORDER BY n), '') FROM "
-            "(SELECT status, message_id, row_number() OVER (ORDER BY priority DESC, created_at, "
+            "SELECT COALESCE(string_agg(n || ' ' || sent_message_id, ';' ORDER BY n), '') FROM "
+            "(SELECT status, sent_message_id, row_number() OVER (ORDER BY priority DESC, "
+            "created_at, "
             "id) AS n FROM email_queue WHERE company_id = " +
             id_literal(k.company) + ") r WHERE status = 'held'");
         std::size_t at = 0;

@@ -58,13 +58,13 @@ DeliveryAudit audit_delivery(const TestDatabase& db, const std::vector<std::stri
         a.duplicate_recipients += n - 1;
     }
     auto conn = db.connect();
-    constexpr db::Statement k_rows{"audit_rows", "SELECT status, message_id FROM email_queue"};
+    constexpr db::Statement k_rows{"audit_rows", "SELECT status, sent_message_id FROM email_queue"};
     std::map<std::string, std::string> status_of; // by Message-ID
     for (const auto row : conn.rows(k_rows)) {
         const auto status = row.text("status");
         ++a.rows;
         ++a.by_status[status];
-        const auto id = row.opt_text("message_id");
+        const auto id = row.opt_text("sent_message_id");
         const bool got = id && received.contains(*id);
         if (id) {
             status_of[*id] = status;

@@ -19,10 +19,24 @@ constexpr db::Statement k_limits{
     " VALUES ($1, $2, $3) ON CONFLICT (company_id) DO UPDATE SET"
     " max_emails_per_hour = $2, max_emails_per_day = $3"};
 
+// The database with the base schema and every migration, before the worker's grants.
+const TestDatabase& with_base(const TestDatabase& db, ProcessFixture::Base base) {
+    if (base == ProcessFixture::Base::web_application) {
+        db.exec(read_file(fixture_path("reachgenie_schema.sql")));
+        const auto migrated = run_program("queue-admin", {"db", "migrate"}, db);
+        if (migrated.exit_code != 0) {
+            throw std::runtime_error("queue-admin db migrate failed: " + migrated.err);
+        }
+    }
+    return db;
+}
+
 } // namespace
 
-ProcessFixture::ProcessFixture(const PgServer& server)
-    : db(TestDatabase::Schema::migrated, server), worker(db), conn(db.connect()) {}
+ProcessFixture::ProcessFixture(const PgServer& server, Base base)
+    : db(base == Base::emailqueue ? TestDatabase::Schema::migrated : TestDatabase::Schema::empty,
+         server),
+      worker(with_base(db, base)), conn(db.connect()) {}
 
 void ProcessFixture::add_provider(const std::string& name, int port) {
     add_provider(name, config::Provider{"127.0.0.1", port, config::Security::none, false, {}});

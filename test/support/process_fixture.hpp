@@ -28,8 +28,14 @@ public:
     static constexpr const char* k_encryption_salt = "test-salt";
     static constexpr const char* k_account_password = "app-password";
 
+    // What the database holds before emailqueue's migrations: nothing (emailqueue creates
+    // every table), or the web application's own tables as it declares them
+    // (test/integration/fixtures/reachgenie_schema.sql), migrated with queue-admin.
+    enum class Base { emailqueue, web_application };
+
     // On the shared private cluster, or on another one (private_cluster.hpp).
-    explicit ProcessFixture(const PgServer& server = pg_server());
+    explicit ProcessFixture(const PgServer& server = pg_server(), Base base = Base::emailqueue);
+    explicit ProcessFixture(Base base) : ProcessFixture(pg_server(), base) {}
 
     TestDatabase db;
     WorkerRole worker;

@@ -108,7 +108,8 @@ TEST_CASE("marking a send started finds the row by its key, however many rows ar
     conn.run("SET plan_cache_mode = force_generic_plan", "set_generic");
     conn.run(std::string("PREPARE start_send_plan AS ") + queue::k_start_send_statement.sql,
              "prepare_start_send");
-    const std::string execute = "EXECUTE start_send_plan('" + row + "', 'w', '<m@c.example>', 60)";
+    const std::string execute =
+        "EXECUTE start_send_plan('" + row + "', 'w', '<m@c.example>', 60, NULL)";
     const auto plan = explain(conn, {"explain_start_send", execute.c_str()}, {});
     INFO(plan);
     CHECK(plan.find("Tid Scan on email_queue") != std::string::npos);

@@ -44,10 +44,11 @@ TEST_CASE("queue-process sends the due rows, logs them and completes the run", "
     std::set<std::string> sent_ids;
     for (const auto& m : messages) {
         const auto id = header_of(m.content, "Message-ID");
-        CHECK(f.count("SELECT count(*) FROM email_queue q JOIN email_log_details d ON "
-                      "d.message_id = q.message_id JOIN email_logs l ON l.id = d.email_logs_id "
-                      "AND l.id = q.email_log_id WHERE q.message_id = '" +
-                      id + "'") == 1);
+        CHECK(
+            f.count("SELECT count(*) FROM email_queue q JOIN email_log_details d ON "
+                    "d.message_id = q.sent_message_id JOIN email_logs l ON l.id = d.email_logs_id "
+                    "AND l.id = q.sent_email_log_id WHERE q.sent_message_id = '" +
+                    id + "'") == 1);
         sent_ids.insert(id);
         CHECK(m.mail_from == "<jack.doe@acme.example>");
         CHECK(header_of(m.content, "From") == "\"Jack Doe\" <jack.doe@acme.example>");
@@ -316,14 +317,14 @@ TEST_CASE("rows left by a crashed run are recovered, and a started one is held",
     f.db.exec(R"(
         WITH r AS (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM email_queue)
         UPDATE email_queue q SET status = 'processing', claimed_by = 'dead:1:x',
-          lease_until = now() - interval '1 minute', email_log_id = gen_random_uuid(),
+          lease_until = now() - interval '1 minute',
           send_started_at = CASE WHEN r.n = 1 THEN now() - interval '11 minutes' END,
-          message_id = CASE WHEN r.n = 1 THEN '<crashed@acme.example>' END
+          sent_message_id = CASE WHEN r.n = 1 THEN '<crashed@acme.example>' END
         FROM r WHERE q.id = r.id)");
     const auto s = summary_of(f.process({"--json"}));
     CHECK(s.find("recovered")->as_int() == 3);
     CHECK(s.find("sent")->as_int() == 2);
-    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE message_id = "
+    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE sent_message_id = "
                       "'<crashed@acme.example>'") == "held");
     for (const auto& m : sink.wait_for_messages(2)) {
         CHECK(header_of(m.content, "Message-ID") != "<crashed@acme.example>");
@@ -347,7 +348,7 @@ TEST_CASE("runs a killed invocation left open are completed by the next one", "[
               id_literal(held) + ")");
     f.db.exec("UPDATE email_queue SET status = 'processing', claimed_by = 'dead:1:x', "
               "lease_until = now() - interval '1 minute', send_started_at = now() - interval "
-              "'11 minutes', message_id = '<last@acme.example>' WHERE status = 'pending'");
+              "'11 minutes', sent_message_id = '<last@acme.example>' WHERE status = 'pending'");
     // Killed after its last outcome, before completing its run.
     const auto sent = f.queue_run(company, 2);
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() WHERE "
@@ -358,8 +359,8 @@ TEST_CASE("runs a killed invocation left open are completed by the next one", "[
 
     const auto s = summary_of(f.process({"--json"}));
     CHECK(s.find("recovered")->as_int() == 1);
-    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE message_id = '<last@acme.example>'") ==
-          "held");
+    CHECK(f.db.scalar("SELECT status FROM email_queue WHERE sent_message_id = "
+                      "'<last@acme.example>'") == "held");
     CHECK(f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(held)) ==
           "completed");
     CHECK(f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(sent)) ==
@@ -408,7 +409,8 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
     }
     CHECK(messages.size() == static_cast<std::size_t>(sent));
     CHECK(ids.size() == messages.size());
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent' AND message_id = ANY("
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent' AND sent_message_id = "
+                  "ANY("
                   "ARRAY['" +
                   [&] {
                       std::string s;
@@ -430,7 +432,7 @@ TEST_CASE("a dry run composes and counts but sends and changes nothing", "[proce
     CHECK(s.find("dry_run")->as_bool());
     CHECK(s.find("sent")->as_int() == 3);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending' AND "
-                  "email_log_id IS NULL") == 3);
+                  "sent_email_log_id IS NULL") == 3);
     CHECK(f.count("SELECT count(*) FROM email_queue_invocations") == 0);
     std::this_thread::sleep_for(milliseconds(200));
     CHECK(sink.messages().empty());

@@ -31,7 +31,7 @@ struct Fixture : RunFixture {
 
 } // namespace
 
-TEST_CASE("claim takes due pending rows in send order and fixes their email log id", "[lease]") {
+TEST_CASE("claim takes due pending rows in send order", "[lease]") {
     Fixture f;
     const auto a = f.queue("a@x.example");
     const auto b = f.queue("b@x.example", 5);
@@ -45,8 +45,9 @@ TEST_CASE("claim takes due pending rows in send order and fixes their email log 
     CHECK(f.status(a) == "processing");
     CHECK(f.status(c) == "pending");
     CHECK(f.db.count("SELECT count(*) FROM email_queue WHERE status = 'processing' AND "
-                     "email_log_id IS NOT NULL AND claimed_by = 'w1' AND lease_until > now()") ==
-          2);
+                     "claimed_by = 'w1' AND lease_until > now()") == 2);
+    // No email log is made for a claimed row: only when its send starts.
+    CHECK(f.db.count("SELECT count(*) FROM email_logs") == 0);
     CHECK(f.claim(10).empty());
 }
 
@@ -108,6 +109,38 @@ TEST_CASE("start_send stores the Message-ID once and refuses a row that is not o
     CHECK(queue::start_send(f.conn, a, "w1", "<second@acme.example>", minutes(10)) ==
           "<first@acme.example>");
     CHECK(f.db.scalar("SELECT send_started_at IS NOT NULL FROM email_queue") == "t");
+}
+
+TEST_CASE("start_send makes a first email's log before the send, once, and uses a follow-up's "
+          "thread",
+          "[lease]") {
+    Fixture f;
+    const auto a = f.queue("a@x.example");
+    f.claim(1);
+    const auto log = Uuid::random();
+    REQUIRE(queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10), log));
+    CHECK(f.db.scalar("SELECT sent_email_log_id || ' ' || (email_log_id IS NULL) FROM "
+                      "email_queue") == log.str() + " true");
+    CHECK(f.db.scalar("SELECT id || ' ' || campaign_run_id FROM email_logs") ==
+          log.str() + " " + f.run.str());
+    // A second attempt keeps its log: none is added.
+    const auto call =
+        queue::start_send_call(a, "w1", "<a@acme.example>", minutes(10), Uuid::random());
+    CHECK(queue::started_log(f.conn.exec(*call.statement, call.params, call.shape)) == log);
+    CHECK(f.db.count("SELECT count(*) FROM email_logs") == 1);
+
+    // A follow-up is sent under its thread's log, which it does not recreate.
+    f.db.exec("UPDATE email_queue SET status = 'sent'");
+    const auto b = f.queue("b@x.example");
+    f.db.exec("UPDATE email_queue SET email_log_id = " + id_literal(log) +
+              " WHERE id = " + id_literal(b));
+    f.claim(1);
+    REQUIRE(queue::start_send(f.conn, b, "w1", "<b@acme.example>", minutes(10), Uuid::random()));
+    CHECK(f.db.scalar("SELECT sent_email_log_id FROM email_queue WHERE id = " + id_literal(b)) ==
+          log.str());
+    CHECK(f.db.count("SELECT count(*) FROM email_logs") == 1);
+    // The foreign key to the log holds: a row cannot name a log that does not exist.
+    CHECK_THROWS(f.db.exec("UPDATE email_queue SET email_log_id = gen_random_uuid()"));
 }
 
 TEST_CASE("start_send keeps a long lease as it is and renews a short one", "[lease]") {
@@ -228,8 +261,10 @@ TEST_CASE("record_sent writes the row, the email log, its details and the run's 
                                         .from_email = "jack.doe@acme.example",
                                         .to_email = "a@x.example"}));
     CHECK(f.status(a) == "sent");
-    CHECK(f.db.scalar("SELECT l.id = q.email_log_id AND l.campaign_run_id = q.campaign_run_id "
-                      "FROM email_logs l, email_queue q") == "t");
+    CHECK(f.db.scalar(
+              "SELECT l.id = q.sent_email_log_id AND l.campaign_run_id = "
+              "q.campaign_run_id AND q.email_log_id IS NULL FROM email_logs l, email_queue q") ==
+          "t");
     CHECK(f.db.scalar("SELECT message_id || '|' || email_subject || '|' || email_body || '|' || "
                       "sender_type || '|' || from_name || '|' || to_email FROM "
                       "email_log_details") ==
@@ -278,7 +313,7 @@ TEST_CASE("sent_with_mark records one row and marks another in one statement", "
     CHECK(queue::applied(again));
     CHECK(queue::started(again) == std::nullopt);
     CHECK(f.status(b) == "sent");
-    CHECK(f.db.scalar("SELECT message_id FROM email_queue WHERE id = " + id_literal(a)) ==
+    CHECK(f.db.scalar("SELECT sent_message_id FROM email_queue WHERE id = " + id_literal(a)) ==
           "<a@acme.example>");
     // The row c stays as it was; other outcomes are not combined.
     CHECK(f.status(c) == "processing");

@@ -38,7 +38,9 @@ TEST_CASE("a missing or bad template is a permanent failure", "[compose]") {
     r.campaign_template.reset();
     auto f = std::get<ContentFailure>(compose_content(config::Config::Content{}, r));
     CHECK_FALSE(f.transient);
-    CHECK(f.message == "the campaign has no template");
+    CHECK(f.message ==
+          std::string("the campaign has no template") + std::string(content::k_no_content_hint));
+    CHECK(f.message.find("content.generator: command") != std::string::npos);
     r.campaign_template = "Subject: x\n\n{{lead.bogus}}";
     f = std::get<ContentFailure>(compose_content(config::Config::Content{}, r));
     CHECK_FALSE(f.transient);
