@@ -319,6 +319,11 @@ const std::vector<KeySpec>& key_table() {
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.processing.run_length = positive_duration(n, "processing.run_length", at);
                  }},
+                {"processing.max_row_holds",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.max_row_holds =
+                         static_cast<int>(integer(n, "processing.max_row_holds", at, 1, 100));
+                 }},
                 {"processing.resend_unknown",
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.processing.resend_unknown = boolean(n, "processing.resend_unknown", at);

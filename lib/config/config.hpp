@@ -104,6 +104,9 @@ struct Config {
         // Resend a row whose SMTP outcome is unknown instead of holding it for an
         // operator: may deliver it twice. Off by default.
         bool resend_unknown = false;
+        // A row whose send has held its company this many times in a row no longer holds
+        // it: it is failed (a permanent refusal) or retried behind the others.
+        int max_row_holds = 3;
         std::chrono::seconds max_retry_delay{std::chrono::hours(6)};
         // An account-level failure holds the company for hold_delay, doubled for each
         // hold in a row, up to max_hold_delay.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <initializer_list>
 
 namespace eq::policy {
@@ -107,7 +108,30 @@ Classification verdict(Verdict v, std::string reason) {
     return c;
 }
 
-Classification classify_reply(const smtp::SendOutcome& o, const smtp::SmtpReply& r) {
+// Words with which servers say that a policy refusal is about the sending account, not
+// the message: "5.7.0 Authentication required", "5.7.1 Relaying denied", "sender
+// address rejected", "sending rate exceeded".
+bool names_the_account(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (const std::string_view word :
+         {"authenticat", "relay", "sender", "not authorized to send", "rate limit", "sending limit",
+          "too many messages", "quota"}) {
+        if (lower.find(word) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Where in the transaction a reply was about one message rather than the session.
+bool about_the_message(smtp::SmtpStage stage) {
+    return stage == smtp::SmtpStage::rcpt_to || stage == smtp::SmtpStage::data ||
+           stage == smtp::SmtpStage::after_body;
+}
+
+Classification classify_refusal(const smtp::SendOutcome& o, const smtp::SmtpReply& r) {
     const auto e = parse_enhanced(r.enhanced_status);
     const auto said = fmt::format("{}{}", describe(r), stage_words(o.stage));
     if (r.code == 421) {
@@ -115,6 +139,12 @@ Classification classify_reply(const smtp::SendOutcome& o, const smtp::SmtpReply&
     }
     if (o.stage == smtp::SmtpStage::session) {
         return verdict(Verdict::hold_company, "server refused the session: " + said);
+    }
+    if (e.subject == 7 && about_the_message(o.stage) && !names_the_account(r.text)) {
+        // Greylisting (451 4.7.1), content filters (552 5.7.0, 554 5.7.1), a recipient's
+        // policy: this message, not the account.
+        return verdict(r.code >= 500 ? Verdict::fail_row : Verdict::retry_later,
+                       "refused for policy or security reasons, about this message: " + said);
     }
     if (e.subject == 7) {
         return verdict(Verdict::hold_company,
@@ -147,6 +177,12 @@ Classification classify_reply(const smtp::SendOutcome& o, const smtp::SmtpReply&
         return c;
     }
     return verdict(Verdict::fail_row, "rejected: " + said);
+}
+
+Classification classify_reply(const smtp::SendOutcome& o, const smtp::SmtpReply& r) {
+    auto c = classify_refusal(o, r);
+    c.permanent = r.code >= 500;
+    return c;
 }
 
 } // namespace

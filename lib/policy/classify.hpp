@@ -28,6 +28,9 @@ struct Classification {
     bool bad_recipient = false;
     // The account's sending quota is exhausted (5.4.5): hold the company for about a day.
     bool quota_exceeded = false;
+    // The server's reply was permanent (5xx): a row that keeps holding its company is
+    // failed rather than retried (lib/process, processing.max_row_holds).
+    bool permanent = false;
     // For error_message / hold_reason: what happened, with the server's reply or libcurl's
     // message. Never holds a secret (SendOutcome is already scrubbed).
     std::string reason;
@@ -45,8 +48,11 @@ struct Classification {
 //   1-4, 27, 43, 48, 49 (protocol or options refused)      -> hold_company
 //   8 / 55 with a reply of 400 or more:
 //     421                                                  -> hold_company
-//     refused before MAIL FROM (greeting, EHLO)            -> hold_company
-//     x.7.x (policy, security: about the account)          -> hold_company
+//     refused before MAIL FROM (greeting, EHLO, AUTH)      -> hold_company
+//     x.7.x at MAIL FROM, or naming authentication, relaying, the sender or a
+//       sending rate (about the account)                   -> hold_company
+//     x.7.x at RCPT, DATA or after the message (greylisting, content or recipient
+//       policy: about this message)                        -> retry_later (4xx), fail_row (5xx)
 //     5.4.5 (quota exceeded)                   -> hold_company, quota_exceeded
 //     x.1.7, x.1.8 (the sender's address)                  -> hold_company
 //     x.2.2 (mailbox full)                                 -> retry_later

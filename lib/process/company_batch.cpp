@@ -508,6 +508,11 @@ private:
                          "the address is on the do-not-email list");
             return std::nullopt;
         }
+        // The generator may take seconds: the outcomes waiting are written first, so a
+        // crash meanwhile leaves no delivered row without its outcome.
+        if (generates(row)) {
+            flush();
+        }
         auto composed = content::compose_content(
             m_config.content, {item.subject,
                                item.email_body,
@@ -544,6 +549,12 @@ private:
         }
         return Prepared{std::move(row),        std::move(to), std::move(content),
                         std::move(message_id), log_id,        std::move(*bytes)};
+    }
+
+    // Whether composing the row runs the content generator (a program, not a template).
+    bool generates(const queue::ClaimedRow& row) const {
+        return m_config.content.generator == config::ContentGenerator::command &&
+               !(row.item.subject && row.item.email_body);
     }
 
     // Whether this sent message also writes the company's row: the batch's first, then
@@ -592,10 +603,32 @@ private:
             }
             return final_status(item, queue::QueueStatus::held, verdict.reason);
         case policy::Verdict::hold_company:
-            hold(verdict.reason, verdict.quota_exceeded);
-            return Next::hold_company;
+            return hold_for(item, outcome.stage, verdict);
         }
         return Next::go_on;
+    }
+
+    // A refusal the classifier takes for the account's: the company is held, unless this
+    // row's own transaction (MAIL, RCPT, DATA) has held it processing.max_row_holds times
+    // in a row. Then the message is what the server refuses: failed when the refusal is
+    // permanent, else retried behind the others, and the company goes on sending. A
+    // failure before MAIL (connection, TLS, AUTH) is never one message's doing.
+    Next hold_for(const queue::EmailQueueItem& item, smtp::SmtpStage stage,
+                  const policy::Classification& verdict) {
+        const bool in_transaction =
+            stage == smtp::SmtpStage::mail_from || stage == smtp::SmtpStage::rcpt_to ||
+            stage == smtp::SmtpStage::data || stage == smtp::SmtpStage::after_body;
+        if (in_transaction && item.company_holds + 1 >= m_config.processing.max_row_holds) {
+            const auto why = fmt::format("{} (held the company {} times in a row: this message "
+                                         "no longer holds it)",
+                                         verdict.reason, item.company_holds + 1);
+            return verdict.permanent ? fail(item, why) : retry(item, why);
+        }
+        if (in_transaction && !m_ctx.dry_run) {
+            defer(queue::company_hold_call(item.id, m_ctx.worker), [] {});
+        }
+        hold(verdict.reason, verdict.quota_exceeded);
+        return Next::hold_company;
     }
 
     Expected<std::string> build(const queue::ClaimedRow& row, const content::Content& content,
@@ -788,6 +821,11 @@ private:
             return true;
         }
         const auto due = m_claimed_at + m_plan.sends[index].offset;
+        if (Clock::now() < due) {
+            // The outcomes waiting are written before the wait, not with the next mark
+            // after it: a crash during the gap leaves no delivered row without its outcome.
+            flush();
+        }
         while (Clock::now() < due) {
             if (cli::stop_requested() != 0) {
                 return false;

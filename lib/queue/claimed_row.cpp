@@ -15,7 +15,7 @@ const db::Statement k_load_claimed_statement{
     "SELECT q.id, q.company_id, q.campaign_id, q.campaign_run_id, q.lead_id, q.status,"
     " q.priority, q.created_at, q.scheduled_for, q.processed_at, q.retry_count, q.max_retries,"
     " q.error_message, q.subject, q.email_body, q.message_id, q.reference_ids::text,"
-    " q.email_log_id, q.sent_message_id, q.sent_email_log_id,"
+    " q.email_log_id, q.sent_message_id, q.sent_email_log_id, q.company_holds,"
     " l.id IS NOT NULL AS lead_found, l.deleted_at IS NOT NULL AS lead_deleted,"
     " ca.id IS NOT NULL AS campaign_found, l.email AS lead_email,"
     " to_jsonb(l)::text AS lead_json,"

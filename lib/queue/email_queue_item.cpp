@@ -76,6 +76,7 @@ EmailQueueItem EmailQueueItem::from_row(const db::Row& row) {
     item.email_log_id = row.opt_uuid("email_log_id");
     item.sent_message_id = row.opt_text("sent_message_id");
     item.sent_email_log_id = row.opt_uuid("sent_email_log_id");
+    item.company_holds = static_cast<int>(row.integer("company_holds"));
     return item;
 }
 

@@ -17,7 +17,8 @@ class Row;
 #define EQ_QUEUE_ITEM_COLUMNS                                                                      \
     "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "        \
     "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "              \
-    "email_body, message_id, reference_ids, email_log_id, sent_message_id, sent_email_log_id"
+    "email_body, message_id, reference_ids, email_log_id, sent_message_id, sent_email_log_id, "    \
+    "company_holds"
 
 // A first email, in the web application's terms: its reminders and AI replies carry
 // the thread's email_log_id (and a reply the Message-ID it answers in message_id), a
@@ -67,6 +68,8 @@ struct EmailQueueItem {
     // made when its send starts). Reply-To and the tracking pixel name that log.
     std::optional<std::string> sent_message_id;
     std::optional<Uuid> sent_email_log_id;
+    // Holds of its company in a row this row's sends have caused (processing.max_row_holds).
+    int company_holds = 0;
 
     // Reads a row selected with EQ_QUEUE_ITEM_COLUMNS.
     static EmailQueueItem from_row(const db::Row& row);

@@ -64,8 +64,13 @@ constexpr db::Statement k_retry{
                     "                      ELSE now() + make_interval(secs => $5) END,"
                     " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"
                     " claimed_by = CASE WHEN $4 THEN claimed_by ELSE NULL END,"
-                    " error_message = $6, send_started_at = NULL, lease_until = NULL"
+                    " error_message = $6, send_started_at = NULL, lease_until = NULL,"
+                    " company_holds = 0"
                     " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
+
+constexpr db::Statement k_company_hold{
+    "record_company_hold", "UPDATE email_queue SET company_holds = company_holds + 1"
+                           " WHERE id = $1 AND claimed_by = $2 AND status = 'processing'"};
 
 constexpr db::Statement k_final{
     "record_final", "UPDATE email_queue SET status = $3, processed_at = now(), error_message = $4,"
@@ -107,6 +112,10 @@ db::Call final_call(const Uuid& row_id, const std::string& worker, QueueStatus s
                     fmt::format("record_final: '{}' is not a final outcome", to_string(status)));
     }
     return db::call(k_final, db::Shape::none, row_id, worker, to_string(status), reason);
+}
+
+db::Call company_hold_call(const Uuid& row_id, const std::string& worker) {
+    return db::call(k_company_hold, db::Shape::none, row_id, worker);
 }
 
 bool applied(const db::Result& result) {

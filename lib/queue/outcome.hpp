@@ -58,6 +58,11 @@ db::Call retry_call(const Uuid& row_id, const std::string& worker, int new_retry
 db::Call final_call(const Uuid& row_id, const std::string& worker, QueueStatus status,
                     const std::string& reason);
 
+// The row's send made its company be held (an account-level refusal during its
+// transaction): company_holds + 1. The row is then released with the rest of the batch.
+// A retry (retry_call) sets the count back to 0.
+db::Call company_hold_call(const Uuid& row_id, const std::string& worker);
+
 // Whether the outcome call changed its row (false: the row was no longer this worker's).
 bool applied(const db::Result& result);
 

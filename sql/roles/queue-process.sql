@@ -31,7 +31,7 @@ GRANT UPDATE (status, leads_processed) ON campaign_runs TO emailqueue_worker;
 GRANT SELECT ON email_queue TO emailqueue_worker;
 GRANT UPDATE (status, scheduled_for, processed_at, retry_count, error_message,
               sent_message_id, sent_email_log_id, claimed_by, claimed_at, lease_until,
-              send_started_at, last_attempt_at)
+              send_started_at, last_attempt_at, company_holds)
     ON email_queue TO emailqueue_worker;
 
 -- The email log the web application reads: one log and one detail per email sent.

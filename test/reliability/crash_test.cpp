@@ -335,3 +335,33 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
     figures.add("held_in_window", audit.count("held"));
     figures.write();
 }
+
+TEST_CASE("a kill during a paced company's gap leaves the delivered row sent", "[crash]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    f.queue_run(company, 2);
+    // One send a minute: the second waits a minute after the first.
+    f.db.exec("INSERT INTO email_queue_schedules (company_id, min_gap_seconds) VALUES (" +
+              id_literal(company) + ", 60)");
+    f.set("processing", "run_length", "90s");
+    TempDir logs;
+    const auto p = f.start(logs.file("run.log"));
+    sink.wait_for_messages(1);
+    // Well inside the gap, after the first message was accepted.
+    std::this_thread::sleep_for(milliseconds(1500));
+    REQUIRE(p->running());
+    p->kill(SIGKILL);
+    p->wait();
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 1);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'processing' AND "
+                  "send_started_at IS NOT NULL") == 0);
+    Figures figures("crash");
+    figures.add("kills_in_pacing_gap");
+    figures.add("delivered_held_after_pacing_kill",
+                f.count("SELECT count(*) FROM email_queue WHERE send_started_at IS NOT NULL AND "
+                        "status <> 'sent'"));
+    figures.add("rows", 2);
+    figures.write();
+}

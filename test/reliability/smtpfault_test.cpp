@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <thread>
 
 #include "support/delivery_audit.hpp"
 #include "support/figures.hpp"
@@ -307,5 +308,76 @@ TEST_CASE("every TLS refusal holds the company before any credentials are sent",
     CHECK(trusted->events("auth").size() == 1);
     CHECK(trusted->events("message").size() == 2);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    figures.write();
+}
+
+TEST_CASE("one message refused for its content or greylisted never stops its company",
+          "[smtpfault]") {
+    // Microsoft's content restriction at the end of one message, greylisting of another
+    // recipient at RCPT: each is that row's outcome, not the account's.
+    SmtpServerOptions options;
+    options.auth =
+        SmtpServerOptions::Credentials{"jack.doe@acme.example", ProcessFixture::k_account_password};
+    options.data_replies_for["lead0@x.example"] =
+        "554 5.7.1 Your message can't be delivered because of content restrictions";
+    options.rcpt_replies["lead1@x.example"] = "451 4.7.1 Greylisted, please try again later";
+    SmtpServer server(options);
+    ProcessFixture f;
+    f.add_provider("server", server.provider(config::Security::none));
+    const auto company = f.company("server");
+    f.queue_run(company, 6);
+    for (int run = 0; run < 2; ++run) {
+        const auto r = f.process();
+        INFO(r.err << server.log());
+        REQUIRE(r.exit_code == 0);
+    }
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 4);
+    CHECK(f.db.scalar("SELECT status FROM email_queue q JOIN leads l ON l.id = q.lead_id WHERE "
+                      "l.email = 'lead0@x.example'") == "failed");
+    CHECK(f.db.scalar("SELECT status || ' ' || retry_count FROM email_queue q JOIN leads l ON "
+                      "l.id = q.lead_id WHERE l.email = 'lead1@x.example'") == "pending 1");
+    CHECK(f.count("SELECT count(*) FROM email_queue_companies WHERE held_until IS NOT NULL") == 0);
+    Figures figures("smtpfault");
+    figures.add("smtp_faults_injected", 2);
+    figures.add("poison_companies_kept_sending");
+    figures.add("rows", 6);
+    figures.write();
+}
+
+TEST_CASE("a message the server keeps refusing as the account's stops holding the company "
+          "after processing.max_row_holds holds",
+          "[smtpfault]") {
+    // A refusal the classifier must take for the account's ("relaying denied"), given to
+    // one recipient only.
+    SmtpServerOptions options;
+    options.auth =
+        SmtpServerOptions::Credentials{"jack.doe@acme.example", ProcessFixture::k_account_password};
+    options.rcpt_replies["lead0@x.example"] = "550 5.7.1 Relaying denied";
+    SmtpServer server(options);
+    ProcessFixture f;
+    f.add_provider("server", server.provider(config::Security::none));
+    f.set("processing", "hold_delay", "1s");
+    f.set("processing", "max_row_holds", "2");
+    const auto company = f.company("server");
+    f.queue_run(company, 4);
+    // First run: the company is held, its rows released, the message counted once.
+    REQUIRE(f.process().exit_code == 0);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 0);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE company_holds = 1") == 1);
+    std::this_thread::sleep_for(milliseconds(1200));
+    // Second run, after the hold: the same message would hold it a second time; it is
+    // failed instead (a permanent refusal) and the others go out.
+    const auto r = f.process();
+    INFO(r.err << server.log());
+    REQUIRE(r.exit_code == 0);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 3);
+    const auto reason = f.db.scalar(
+        "SELECT status || ': ' || error_message FROM email_queue WHERE company_holds = 1");
+    CHECK(reason.starts_with("failed: refused for policy or security reasons, about the account"));
+    CHECK(reason.find("held the company 2 times in a row") != std::string::npos);
+    Figures figures("smtpfault");
+    figures.add("smtp_faults_injected");
+    figures.add("poison_companies_kept_sending");
+    figures.add("rows", 4);
     figures.write();
 }

@@ -53,6 +53,12 @@ SmtpServer::SmtpServer(const SmtpServerOptions& o) {
     if (!o.data_reply.empty()) {
         argv.insert(argv.end(), {"--data-reply", o.data_reply});
     }
+    for (const auto& [address, reply] : o.rcpt_replies) {
+        argv.insert(argv.end(), {"--rcpt-reply", address + "=" + reply});
+    }
+    for (const auto& [address, reply] : o.data_replies_for) {
+        argv.insert(argv.end(), {"--data-reply-for", address + "=" + reply});
+    }
     auto server =
         start_python_server(argv, m_dir.path() + "/server.log", "the aiosmtpd test server");
     m_process = std::move(server.process);

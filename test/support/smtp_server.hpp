@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ struct SmtpServerOptions {
     bool auth_required = false;              // refuse MAIL before AUTH
     std::chrono::milliseconds data_delay{0}; // before answering the end of the message
     std::string data_reply;                  // e.g. "452 4.2.2 Mailbox full"; empty: 250
+    // Per recipient address: the reply to its RCPT TO, and the reply to the end of DATA
+    // of a message to it (not recorded), e.g. {"a@x.example", "451 4.7.1 Greylisted"}.
+    std::map<std::string, std::string> rcpt_replies;
+    std::map<std::string, std::string> data_replies_for;
 };
 
 class SmtpServer {

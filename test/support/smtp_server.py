@@ -27,6 +27,11 @@ Options:
   --auth-required               refuse MAIL before a successful AUTH
   --data-delay SECONDS          wait this long before answering the end of DATA
   --data-reply "CODE TEXT"      answer the end of DATA with this instead of 250
+  --rcpt-reply "ADDRESS=CODE TEXT"
+                                refuse RCPT TO:<ADDRESS> with this reply (repeatable)
+  --data-reply-for "ADDRESS=CODE TEXT"
+                                answer the end of DATA of a message to ADDRESS with this
+                                reply instead of 250 (repeatable); nothing is recorded
 """
 
 import argparse
@@ -63,6 +68,8 @@ def main():
     parser.add_argument("--auth-required", action="store_true")
     parser.add_argument("--data-delay", type=float, default=0.0)
     parser.add_argument("--data-reply")
+    parser.add_argument("--rcpt-reply", action="append", default=[])
+    parser.add_argument("--data-reply-for", action="append", default=[])
     parser.add_argument("--dump-dir")
     parser.add_argument("--events")
     args = parser.parse_args()
@@ -74,13 +81,32 @@ def main():
 
     counter = {"messages": 0}
 
+    def by_address(values):
+        out = {}
+        for value in values:
+            address, _, reply = value.partition("=")
+            out[address.lower()] = reply
+        return out
+
+    rcpt_replies = by_address(args.rcpt_reply)
+    data_replies = by_address(args.data_reply_for)
+
     def is_tls(server):
         return args.tls == "implicit" or server.session.ssl is not None
 
     class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.lower() in rcpt_replies:
+                return rcpt_replies[address.lower()]
+            envelope.rcpt_tos.append(address)
+            return "250 2.1.5 Ok"
+
         async def handle_DATA(self, server, session, envelope):
             if args.data_delay > 0:
                 await asyncio.sleep(args.data_delay)
+            for rcpt in envelope.rcpt_tos:
+                if rcpt.lower() in data_replies:
+                    return data_replies[rcpt.lower()]
             counter["messages"] += 1
             name = None
             if args.dump_dir:

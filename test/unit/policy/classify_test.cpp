@@ -10,11 +10,12 @@ using smtp::SmtpStage;
 
 namespace {
 
-SendOutcome reply(int curl, int code, std::string enhanced, SmtpStage stage, bool body = false) {
+SendOutcome reply(int curl, int code, std::string enhanced, SmtpStage stage, bool body = false,
+                  std::string text = "server text") {
     SendOutcome o;
     o.curl_code = curl;
     o.curl_error = curl == 0 ? "" : "libcurl says so";
-    o.last_reply = smtp::SmtpReply{code, std::move(enhanced), "server text"};
+    o.last_reply = smtp::SmtpReply{code, std::move(enhanced), std::move(text)};
     o.replies_received = 3;
     o.stage = stage;
     o.body_handed_over = body;
@@ -82,13 +83,36 @@ TEST_CASE("the classification table", "[classify]") {
         {"421 after the message",
          reply(CURLE_WEIRD_SERVER_REPLY, 421, "", SmtpStage::after_body, true),
          Verdict::hold_company},
-        {"5.7.1 at RCPT (relay denied)", reply(CURLE_SEND_ERROR, 550, "5.7.1", SmtpStage::rcpt_to),
+        {"5.7.1 at RCPT (relay denied)",
+         reply(CURLE_SEND_ERROR, 550, "5.7.1", SmtpStage::rcpt_to, false, "Relaying denied"),
+         Verdict::hold_company},
+        {"5.7.0 at RCPT (authentication required)",
+         reply(CURLE_SEND_ERROR, 530, "5.7.0", SmtpStage::rcpt_to, false,
+               "Authentication required"),
          Verdict::hold_company},
         {"4.7.0 at MAIL (rate limited)",
          reply(CURLE_SEND_ERROR, 450, "4.7.0", SmtpStage::mail_from), Verdict::hold_company},
         {"5.7.26 after the message (DMARC)",
-         reply(CURLE_WEIRD_SERVER_REPLY, 550, "5.7.26", SmtpStage::after_body, true),
+         reply(CURLE_WEIRD_SERVER_REPLY, 550, "5.7.26", SmtpStage::after_body, true,
+               "Unauthenticated email from acme.example is not accepted due to domain's DMARC "
+               "policy"),
          Verdict::hold_company},
+        {"5.7.1 at MAIL (policy, about the sender)",
+         reply(CURLE_SEND_ERROR, 550, "5.7.1", SmtpStage::mail_from), Verdict::hold_company},
+        // One message's policy refusal, not the account's.
+        {"greylisting 451 4.7.1 at RCPT",
+         reply(CURLE_SEND_ERROR, 451, "4.7.1", SmtpStage::rcpt_to, false,
+               "Greylisted, please try again later"),
+         Verdict::retry_later},
+        {"Microsoft's content restriction 554 5.7.1 after the message",
+         reply(CURLE_WEIRD_SERVER_REPLY, 554, "5.7.1", SmtpStage::after_body, true,
+               "Your message can't be delivered because of content restrictions"),
+         Verdict::fail_row},
+        {"Gmail's content block 552 5.7.0 after the message",
+         reply(CURLE_WEIRD_SERVER_REPLY, 552, "5.7.0", SmtpStage::after_body, true,
+               "This message was blocked because its content presents a potential security "
+               "issue"),
+         Verdict::fail_row},
         {"Gmail's daily quota", reply(CURLE_SEND_ERROR, 550, "5.4.5", SmtpStage::mail_from),
          Verdict::hold_company, false, true},
         {"bad sender address 5.1.8", reply(CURLE_SEND_ERROR, 553, "5.1.8", SmtpStage::mail_from),
