@@ -14,7 +14,7 @@ BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
                  libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
 TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl chromium \
                  ca-certificates tzdata util-linux clang libclang-rt-14-dev valgrind \
-                 groff-base man-db logrotate systemd
+                 groff-base man-db logrotate systemd pgbouncer
 BENCH_PACKAGES = time bc
 DEB_PACKAGES   = dpkg-dev file
 
