@@ -14,14 +14,14 @@ BUILD_PACKAGES = g++ cmake make pkg-config libpq-dev libcli11-dev libfmt-dev \
                  libcurl4-openssl-dev libyaml-cpp-dev catch2 libssl-dev
 TEST_PACKAGES  = postgresql postfix python3-aiosmtpd python3-cryptography openssl chromium \
                  ca-certificates tzdata util-linux clang libclang-rt-14-dev valgrind \
-                 groff-base man-db logrotate systemd
+                 groff-base man-db logrotate systemd pgbouncer
 BENCH_PACKAGES = time bc
 DEB_PACKAGES   = dpkg-dev file
 
 ENSURE = sh test/support/ensure-packages.sh
 
 .PHONY: all build configure deps deps-test deps-bench test check reliability fuzz asan valgrind \
-        demo bench bench-enqueue bench-process install deb deb-check format clean distclean
+        demo bench bench-enqueue bench-process bench-pooler install deb deb-check format clean distclean
 
 all: build
 
@@ -76,8 +76,9 @@ demo: deps-test
 # and prints a Markdown report (also under $(BUILD)/bench/) for docs/benchmarks.md.
 BENCH_ENQUEUE_ARGS ?=
 BENCH_PROCESS_ARGS ?=
+BENCH_POOLER_ARGS ?=
 
-bench: bench-enqueue bench-process
+bench: bench-enqueue bench-process bench-pooler
 
 # queue-enqueue against the bare INSERT ... SELECT on 1,000,000 leads; arguments:
 # BENCH_ENQUEUE_ARGS="LEADS SAMPLE ROUNDS" (default "1000000 20000 5").
@@ -93,6 +94,12 @@ bench-process: deps-bench
 	@$(MAKE) --no-print-directory build
 	cmake --build $(BUILD) -j $(JOBS) --target bench_build_message
 	bash bench/process.sh $(BUILD) $(BENCH_PROCESS_ARGS)
+
+# queue-process through PgBouncer in transaction mode against a direct connection: rate
+# and PostgreSQL CPU per message; arguments: BENCH_POOLER_ARGS="ROWS" (default 5000).
+bench-pooler: deps-bench
+	@$(MAKE) --no-print-directory build
+	bash bench/pooler.sh $(BUILD) $(BENCH_POOLER_ARGS)
 
 # The unit tests under valgrind's memcheck (the integration tests run the programs as
 # child processes, which ASan covers: make asan).

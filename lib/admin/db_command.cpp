@@ -14,16 +14,35 @@ namespace {
 
 struct DbOptions {
     std::string sql_dir;
+    std::string url; // migrate --url
 };
 
 std::optional<std::string> dir_option(const DbOptions& o) {
     return o.sql_dir.empty() ? std::nullopt : std::optional<std::string>(o.sql_dir);
 }
 
+// Migrations need one session for the whole run (their advisory lock): --url, then
+// database.migrate_url, is the direct port; database.url only when it is not a pooler in
+// transaction mode.
+db::Connection migrate_connection(const config::Config& config, const DbOptions& options) {
+    const std::string& direct = options.url.empty() ? config.database.migrate_url : options.url;
+    if (!direct.empty()) {
+        return db::Connection::open(direct, k_program, config::PoolMode::session);
+    }
+    if (config.database.pool_mode == config::PoolMode::transaction) {
+        throw Error(ExitCode::config,
+                    "db migrate needs one database session for its whole run, which a pooler "
+                    "in transaction mode (database.pool_mode: transaction) does not keep",
+                    "set database.migrate_url to the database's direct port (on Supabase "
+                    "port 5432, not 6543), or pass --url");
+    }
+    return cli::connect(config, k_program);
+}
+
 int migrate(const Context& context, const DbOptions& options) {
     const auto config = cli::load_config(context.common);
     const auto migrations = db::load_migrations(db::find_sql_dir(dir_option(options)));
-    auto conn = cli::connect(config, k_program);
+    auto conn = migrate_connection(config, options);
     const bool chatty = !context.common.json && cli::stdout_is_terminal();
     const auto applied = db::migrate(conn, migrations, [&](const db::Migration& m) {
         if (chatty) {
@@ -103,6 +122,11 @@ void setup_db(CLI::App& app, Context& context) {
     mig->add_option("--sql-dir", options->sql_dir,
                     "Folder of NNN_name.sql migrations (default: the installed ones)")
         ->type_name("DIR");
+    mig->add_option("--url", options->url,
+                    "Connect here (a libpq URL or connection string) instead of "
+                    "database.migrate_url or database.url: the direct port, not a pooler in "
+                    "transaction mode")
+        ->type_name("URL");
     mig->callback([&context, options] {
         context.action = [&context, options] { return migrate(context, *options); };
     });

@@ -265,7 +265,7 @@ std::string host_name() {
 }
 
 db::Connection connect(const config::Config& config, std::string_view program) {
-    return db::Connection::open(config.database.url, program);
+    return db::Connection::open(config.database.url, program, config.database.pool_mode);
 }
 
 bool stdout_is_terminal() {

@@ -20,6 +20,10 @@
 
 namespace eq::config {
 
+std::string_view to_string(PoolMode m) {
+    return m == PoolMode::transaction ? "transaction" : "session";
+}
+
 std::string_view to_string(Security s) {
     switch (s) {
     case Security::tls:
@@ -191,6 +195,23 @@ const std::vector<KeySpec>& key_table() {
                 {"database.url",
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.database.url = scalar(n, "database.url", at);
+                 }},
+                {"database.pool_mode",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     const auto v = to_lower(scalar(n, "database.pool_mode", at));
+                     if (v == "session") {
+                         c.database.pool_mode = PoolMode::session;
+                     } else if (v == "transaction") {
+                         c.database.pool_mode = PoolMode::transaction;
+                     } else {
+                         config_error(at, fmt::format("database.pool_mode: '{}' is not one of "
+                                                      "session, transaction",
+                                                      n.Scalar()));
+                     }
+                 }},
+                {"database.migrate_url",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.database.migrate_url = scalar(n, "database.migrate_url", at);
                  }},
                 {"smtp.providers.*.host",
                  [](Config& c, const YAML::Node& n, const std::string& name, const Place& at) {
@@ -642,7 +663,8 @@ Config load(const LoadOptions& options) {
     Config c = defaults();
     if (!path.empty()) {
         c = parse(read_file(path, "config file"), path);
-        if (conninfo_has_password(c.database.url)) {
+        if (conninfo_has_password(c.database.url) ||
+            conninfo_has_password(c.database.migrate_url)) {
             check_private_file(path, "a database password");
         }
     }

@@ -23,6 +23,14 @@ enum class ContentGenerator { campaign_template, command };
 
 std::string_view to_string(ContentGenerator g);
 
+// How the database server behind database.url hands out its sessions: one per
+// connection (PostgreSQL itself, or a pooler in session mode), or one per transaction
+// (PgBouncer, RDS Proxy or Supabase's pooler in transaction mode), in which nothing may
+// outlive a transaction (db/connection.hpp).
+enum class PoolMode { session, transaction };
+
+std::string_view to_string(PoolMode m);
+
 // The placeholders an unsubscribe.url template may hold, each replaced by a UUID.
 inline constexpr std::array<std::string_view, 4> k_unsubscribe_placeholders{
     "{lead_id}", "{company_id}", "{campaign_id}", "{email_log_id}"};
@@ -51,6 +59,10 @@ struct Config {
     struct Database {
         // libpq connection string or URI. Empty: libpq's environment (PGHOST, ...).
         std::string url;
+        PoolMode pool_mode = PoolMode::session;
+        // What `queue-admin db migrate` connects to when set: the direct (session) port,
+        // for a url that goes through a transaction-mode pooler. May hold a password.
+        std::string migrate_url;
     } database;
 
     struct Smtp {

@@ -39,7 +39,37 @@ ExitCode exit_code_for_sqlstate(std::string_view s) {
 
 namespace {
 
+constexpr const char* k_pool_mode_hint =
+    "set database.pool_mode: transaction in the configuration when database.url goes "
+    "through a pooler in transaction mode (PgBouncer, RDS Proxy, Supabase's port 6543), or "
+    "connect to the database's direct port";
+
+} // namespace
+
+PoolModeError::PoolModeError(const std::string& what, std::string sqlstate,
+                             std::string server_message)
+    : DbError(ExitCode::config,
+              fmt::format("{}: a connection pooler in transaction mode is the likely cause",
+                          what),
+              std::move(sqlstate), std::move(server_message), k_pool_mode_hint) {}
+
+PoolModeError lock_vanished(std::string_view what) {
+    const std::string message = fmt::format("the session lock {} was no longer held", what);
+    return PoolModeError(fmt::format("database: {}", message), "55000", message);
+}
+
+namespace {
+
 void ignore_notice(void*, const char*) {}
+
+// The session's settings (Connection), for one transaction: set_config(..., true) lasts
+// until the transaction ends, implicit or explicit.
+constexpr const char* k_transaction_settings_sql =
+    "SELECT set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true),"
+    " set_config('IntervalStyle', 'postgres', true),"
+    " CASE WHEN current_setting('synchronous_commit') = 'off'"
+    " THEN set_config('synchronous_commit', 'local', true) END";
+constexpr Statement k_transaction_settings{"transaction_settings", k_transaction_settings_sql};
 
 std::string trim_message(std::string m) {
     while (!m.empty() && (m.back() == '\n' || m.back() == ' ' || m.back() == '.')) {
@@ -55,7 +85,8 @@ std::string trim_message(std::string m) {
 
 } // namespace
 
-Connection Connection::open(const std::string& conninfo, std::string_view application_name) {
+Connection Connection::open(const std::string& conninfo, std::string_view application_name,
+                            config::PoolMode mode) {
     const std::string app(application_name);
     const char* keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
     const char* values[] = {conninfo.c_str(), app.c_str(), "10", nullptr};
@@ -64,7 +95,7 @@ Connection Connection::open(const std::string& conninfo, std::string_view applic
         throw DbError(ExitCode::unavailable, "cannot connect to the database: out of memory",
                       "08000", "out of memory");
     }
-    Connection c(conn);
+    Connection c(conn, mode);
     if (PQstatus(conn) != CONNECTION_OK) {
         // libpq's message names host, port and user, never the password.
         const std::string message = trim_message(PQerrorMessage(conn));
@@ -77,6 +108,9 @@ Connection Connection::open(const std::string& conninfo, std::string_view applic
                       "PGDATABASE, PGUSER in the environment");
     }
     PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+    if (mode == config::PoolMode::transaction) {
+        return c; // each transaction makes the settings (k_transaction_settings)
+    }
     // A commit must survive a crash of the server: queue-process marks a send as started
     // before handing the message over, and a mark lost with synchronous_commit = off would
     // let the row be sent again. 'local' waits for the local WAL flush only, so a server
@@ -90,9 +124,11 @@ Connection Connection::open(const std::string& conninfo, std::string_view applic
 
 Connection::Connection(Connection&& other) noexcept
     : m_conn(other.m_conn), m_prepared(std::move(other.m_prepared)),
-      m_statements_named(other.m_statements_named), m_groups(std::move(other.m_groups)) {
+      m_statements_named(other.m_statements_named), m_groups(std::move(other.m_groups)),
+      m_mode(other.m_mode), m_sent(std::move(other.m_sent)) {
     other.m_conn = nullptr;
     other.m_groups.clear();
+    other.m_sent.clear();
 }
 
 Connection& Connection::operator=(Connection&& other) noexcept {
@@ -104,8 +140,11 @@ Connection& Connection::operator=(Connection&& other) noexcept {
         m_prepared = std::move(other.m_prepared);
         m_statements_named = other.m_statements_named;
         m_groups = std::move(other.m_groups);
+        m_mode = other.m_mode;
+        m_sent = std::move(other.m_sent);
         other.m_conn = nullptr;
         other.m_groups.clear();
+        other.m_sent.clear();
     }
     return *this;
 }
@@ -146,6 +185,13 @@ void Connection::fail(pg_result* result, std::string_view name) {
         hint = "is the schema up to date? run 'queue-admin db migrate'";
     }
     message = trim_message(message);
+    if (m_mode == config::PoolMode::session && (sqlstate == "42P05" || sqlstate == "26000")) {
+        // Our statement names are per connection: only a session shared with another
+        // client, or a new session under the same connection, makes these.
+        throw PoolModeError(fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]",
+                                        name, message, sqlstate),
+                            sqlstate, message);
+    }
     throw DbError(
         code,
         fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]", name, message, sqlstate),
@@ -181,7 +227,7 @@ std::string Connection::next_statement_name() {
 }
 
 const std::string& Connection::prepared(const Statement& statement, int params) {
-    if (!preparable(statement.sql)) {
+    if (m_mode == config::PoolMode::transaction || !preparable(statement.sql)) {
         return k_unprepared;
     }
     std::string sql(statement.sql);
@@ -232,6 +278,9 @@ Result Connection::finish(pg_result* r, const Statement& statement, Shape shape)
 }
 
 Result Connection::exec(const Statement& statement, const std::vector<Param>& params, Shape shape) {
+    if (m_mode == config::PoolMode::transaction && !in_transaction()) {
+        return std::move(transaction_group({Call{&statement, params, shape}}, false).front());
+    }
     const auto values = c_values(params);
     const int n = static_cast<int>(values.size());
     const auto& name = prepared(statement, n);
@@ -353,21 +402,73 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
     return out;
 }
 
+std::vector<Result> Connection::transaction_group(const std::vector<Call>& calls,
+                                                  bool in_flight_ok) {
+    if (!m_sent.empty() && !in_flight_ok) {
+        throw Error(ExitCode::internal,
+                    "database: a statement was sent before the pipeline's results were read");
+    }
+    if (in_transaction()) {
+        send_group(calls, false);
+        return read_group(calls);
+    }
+    std::vector<Call> all;
+    all.reserve(calls.size() + 1);
+    all.push_back(call(k_transaction_settings, Shape::one));
+    all.insert(all.end(), calls.begin(), calls.end());
+    send_group(all, false);
+    auto results = read_group(all);
+    results.erase(results.begin());
+    return results;
+}
+
 std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {
+    if (m_mode == config::PoolMode::transaction) {
+        return transaction_group(calls, false);
+    }
     send_group(calls, false);
     return read_group(calls);
 }
 
 std::vector<Result> Connection::collect(const std::vector<Call>& calls) {
-    return read_group(calls);
+    if (m_mode == config::PoolMode::session) {
+        return read_group(calls);
+    }
+    if (m_sent.empty()) {
+        throw Error(ExitCode::internal, "database: results read where none were sent");
+    }
+    auto sent = std::move(m_sent.front());
+    m_sent.pop_front();
+    if (sent.error) {
+        std::rethrow_exception(sent.error);
+    }
+    return std::move(sent.results);
 }
 
 void Connection::send(const std::vector<Call>& calls) {
-    send_group(calls, true);
+    if (m_mode == config::PoolMode::session) {
+        send_group(calls, true);
+        return;
+    }
+    Sent sent;
+    try {
+        sent.results = transaction_group(calls, true);
+    } catch (...) {
+        sent.error = std::current_exception();
+    }
+    m_sent.push_back(std::move(sent));
 }
 
 void Connection::run(std::string_view sql, std::string_view name) {
-    PGresult* r = PQexec(m_conn, std::string(sql).c_str());
+    std::string text(sql);
+    if (m_mode == config::PoolMode::transaction && !in_transaction()) {
+        // The settings join the transaction the text runs in: the one BEGIN opens, or
+        // the implicit one of a simple query.
+        text = sql.starts_with("BEGIN") || sql.starts_with("START")
+                   ? fmt::format("{}; {}", sql, k_transaction_settings_sql)
+                   : fmt::format("{}; {}", k_transaction_settings_sql, sql);
+    }
+    PGresult* r = PQexec(m_conn, text.c_str());
     const auto status = r == nullptr ? PGRES_FATAL_ERROR : PQresultStatus(r);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) {
         fail(r, name);

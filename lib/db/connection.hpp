@@ -3,12 +3,14 @@
 #include <concepts>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "config/config.hpp"
 #include "db/result.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
@@ -90,6 +92,18 @@ private:
     std::string m_server_message;
 };
 
+// What a server answers in session mode when a pooler in transaction mode is between us
+// and it: a prepared statement missing (26000) or already there (42P05), a session lock
+// gone. Exit status config, with a hint naming database.pool_mode: transaction.
+class PoolModeError : public DbError {
+public:
+    PoolModeError(const std::string& what, std::string sqlstate, std::string server_message);
+};
+
+// A session advisory lock that vanished (pg_advisory_unlock said it was not held):
+// `what` names the lock.
+PoolModeError lock_vanished(std::string_view what);
+
 // The exit code for a SQLSTATE ("08006" -> unavailable, "42P01" -> schema, ...).
 ExitCode exit_code_for_sqlstate(std::string_view sqlstate);
 
@@ -103,16 +117,28 @@ template <class... Args> Call call(const Statement& s, Shape shape, const Args&.
     return {&s, {to_param(args)...}, shape};
 }
 
-// Owns a PGconn. Move-only. Sessions run with TimeZone UTC and ISO dates, and never with
-// synchronous_commit = off (raised to 'local'): every commit is durable once it returns.
-// Queries (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared once per connection and
-// then executed by name, so the hot statements are planned once per session. (Behind a
-// pooler in transaction mode, such as PgBouncer before 1.21, use session mode.)
+// Owns a PGconn. Move-only. Statements run with TimeZone UTC and ISO dates, and never
+// with synchronous_commit = off (raised to 'local'): every commit is durable once it
+// returns.
+//
+// In session mode (the default) those settings are made once for the session, and
+// queries (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared once per connection and
+// then executed by name, so the hot statements are planned once per session.
+//
+// In transaction mode (behind PgBouncer, RDS Proxy or Supabase's pooler in transaction
+// mode, which hand out a server session per transaction) nothing outlives a
+// transaction: every statement is unnamed (parsed where it runs), the settings are made
+// with set_config(..., true) at the start of every transaction (after BEGIN, and before a
+// statement or pipeline run outside one, in the same implicit transaction), and send()
+// waits for its results (PgBouncer before 1.21 gives the server back at the first sync
+// point, so two transactions on their way at once could reach two sessions). Session
+// advisory locks are the caller's to avoid.
 class Connection {
 public:
     // conninfo: a libpq connection string or URI; empty uses libpq's environment
     // (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, ...). Throws DbError(unavailable).
-    static Connection open(const std::string& conninfo, std::string_view application_name);
+    static Connection open(const std::string& conninfo, std::string_view application_name,
+                           config::PoolMode mode = config::PoolMode::session);
 
     Connection(Connection&& other) noexcept;
     Connection& operator=(Connection&& other) noexcept;
@@ -155,11 +181,12 @@ public:
 
     bool in_transaction() const;
     bool is_open() const;
+    config::PoolMode pool_mode() const { return m_mode; }
     int server_version() const;
     pg_conn* handle() const { return m_conn; }
 
 private:
-    explicit Connection(pg_conn* conn) : m_conn(conn) {}
+    Connection(pg_conn* conn, config::PoolMode mode) : m_conn(conn), m_mode(mode) {}
     [[noreturn]] void fail(pg_result* result, std::string_view name);
     // The name the statement is prepared under (preparing it on first use), or "" for
     // statements that are not prepared.
@@ -171,6 +198,9 @@ private:
     // within the group), and reading the oldest group's results up to its sync point.
     void send_group(const std::vector<Call>& calls, bool in_flight_ok);
     std::vector<Result> read_group(const std::vector<Call>& calls);
+    // Transaction mode: one group sent and read, with the settings first when outside
+    // an explicit transaction.
+    std::vector<Result> transaction_group(const std::vector<Call>& calls, bool in_flight_ok);
 
     pg_conn* m_conn = nullptr;
     std::unordered_map<std::string, std::string> m_prepared; // SQL text -> name
@@ -178,6 +208,13 @@ private:
     // The pipeline groups sent whose results are unread, oldest first: per call, the
     // name of the statement prepared within the group for it, or "".
     std::deque<std::vector<std::string>> m_groups;
+    config::PoolMode m_mode = config::PoolMode::session;
+    // Transaction mode: the outcome of each send() not collected yet, oldest first.
+    struct Sent {
+        std::vector<Result> results;
+        std::exception_ptr error;
+    };
+    std::deque<Sent> m_sent;
 };
 
 // Rolls back on destruction unless commit() was called; exceptions unwind safely.

@@ -46,7 +46,7 @@ constexpr Statement k_record{
     "record_migration",
     "INSERT INTO emailqueue_migrations (version, name, checksum) VALUES ($1, $2, $3)"};
 constexpr Statement k_lock{"migrate_lock", "SELECT pg_advisory_lock($1)"};
-constexpr Statement k_unlock{"migrate_unlock", "SELECT pg_advisory_unlock($1)"};
+constexpr Statement k_unlock{"migrate_unlock", "SELECT pg_advisory_unlock($1) AS ok"};
 
 // Earlier forms of a migration that was corrected after release, by version: a database
 // that applied one of them is not warned about, since a later migration repairs what it
@@ -201,9 +201,20 @@ std::vector<Migration> migrate(Connection& conn, const std::vector<Migration>& a
     conn.one(k_lock, k_migrate_lock);
     struct Unlock {
         Connection& c;
+        bool done = false;
+        // Through a pooler in transaction mode the lock would have been taken on another
+        // server session than this one, and nothing serialised the run.
+        void now() {
+            done = true;
+            if (!c.one(k_unlock, k_migrate_lock).only().boolean("ok")) {
+                throw lock_vanished("of db migrate");
+            }
+        }
         ~Unlock() {
             try {
-                c.one(k_unlock, k_migrate_lock);
+                if (!done) {
+                    c.one(k_unlock, k_migrate_lock);
+                }
             } catch (...) {
                 // Session locks end with the session anyway.
             }
@@ -238,6 +249,7 @@ std::vector<Migration> migrate(Connection& conn, const std::vector<Migration>& a
             on_applied(mig);
         }
     }
+    unlock.now();
     return applied;
 }
 

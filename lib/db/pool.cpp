@@ -2,9 +2,10 @@
 
 namespace eq::db {
 
-Pool::Pool(std::string conninfo, std::string application_name, std::size_t size)
+Pool::Pool(std::string conninfo, std::string application_name, std::size_t size,
+           config::PoolMode mode)
     : m_conninfo(std::move(conninfo)), m_application_name(std::move(application_name)),
-      m_size(size == 0 ? 1 : size) {}
+      m_size(size == 0 ? 1 : size), m_mode(mode) {}
 
 Pool::Lease::~Lease() {
     if (m_pool != nullptr && m_conn) {
@@ -24,7 +25,7 @@ Pool::Lease Pool::acquire() {
     lock.unlock();
     try {
         return Lease(
-            *this, std::make_unique<Connection>(Connection::open(m_conninfo, m_application_name)));
+            *this, std::make_unique<Connection>(Connection::open(m_conninfo, m_application_name, m_mode)));
     } catch (...) {
         lock.lock();
         --m_open;

@@ -17,7 +17,8 @@ namespace eq::db {
 // Connections open lazily, up to `size`; a broken one is dropped and replaced.
 class Pool {
 public:
-    Pool(std::string conninfo, std::string application_name, std::size_t size);
+    Pool(std::string conninfo, std::string application_name, std::size_t size,
+         config::PoolMode mode = config::PoolMode::session);
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
 
@@ -48,6 +49,7 @@ private:
     std::string m_conninfo;
     std::string m_application_name;
     std::size_t m_size;
+    config::PoolMode m_mode;
     std::size_t m_open = 0;
     std::vector<std::unique_ptr<Connection>> m_idle;
     std::mutex m_mutex;

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
     app.add_flag("--dry-run", options.dry_run,
                  "Compose and check what would be sent; send nothing, change nothing");
     app.add_flag("--single", options.single,
-                 "Exit at once (status 0) when another queue-process is running");
+                 "Exit at once (status 0) when another queue-process is running (a session "
+                 "lock: refused with database.pool_mode: transaction)");
     if (const auto done = cli::parse(app, argc, argv)) {
         return *done;
     }

@@ -19,6 +19,8 @@
 #include "db/pool.hpp"
 #include "log/log.hpp"
 #include "process/company_batch.hpp"
+#include "process/fault_point.hpp"
+#include "queue/abandoned.hpp"
 #include "queue/lease.hpp"
 #include "queue/queue_repository.hpp"
 
@@ -31,7 +33,8 @@ constexpr long long k_global_lock = 0x656d61696c70; // "emailp"
 
 constexpr db::Statement k_try_exclusive{"single_try_lock", "SELECT pg_try_advisory_lock($1) AS ok"};
 constexpr db::Statement k_lock_shared{"lock_shared", "SELECT pg_advisory_lock_shared($1)"};
-constexpr db::Statement k_unlock_exclusive{"single_unlock", "SELECT pg_advisory_unlock($1)"};
+constexpr db::Statement k_unlock_exclusive{"single_unlock",
+                                           "SELECT pg_advisory_unlock($1) AS ok"};
 
 // Companies with at least one due pending row. A skip scan over the pending-rows index
 // visits each company with pending rows once, however many rows it has queued.
@@ -87,18 +90,55 @@ void process_companies(db::Connection& conn, const config::Config& config, const
                        const ProgressFn& progress, Summary& summary, const std::string& host,
                        int pid);
 
+// After a batch failed because the server answered as a transaction pooler makes it
+// answer (session mode through one), the rows this run still holds are given back at
+// once rather than when their lease passes: over a connection in transaction mode,
+// which works through any pooler. A row whose send had started is held (its outcome is
+// unknown), never put back to be sent again.
+void give_back_rows(const config::Config& config, const std::string& worker,
+                    const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const db::PoolModeError&) {
+        try {
+            auto conn = db::Connection::open(config.database.url, "queue-process",
+                                             config::PoolMode::transaction);
+            queue::recover_abandoned(conn, worker);
+        } catch (const std::exception& e) {
+            log::warn(fmt::format("cannot give back the rows this run holds (they are "
+                                  "recovered once their lease passes): {}",
+                                  e.what()));
+        }
+    } catch (...) {
+        // The database is out of reach: the rows are recovered once their lease passes.
+    }
+}
+
 } // namespace
 
 std::optional<Summary> run_invocation(const config::Config& config, const Options& options,
                                       const ProgressFn& progress) {
-    auto conn = db::Connection::open(config.database.url, "queue-process");
+    const bool pooled = config.database.pool_mode == config::PoolMode::transaction;
+    if (pooled && options.single) {
+        throw Error(ExitCode::usage,
+                    "--single needs a session lock, which a pooler in transaction mode "
+                    "(database.pool_mode: transaction) does not keep",
+                    "leave out --single (overlapping runs are safe without it), or run it "
+                    "against the database's direct port with database.pool_mode: session");
+    }
+    auto conn = db::Connection::open(config.database.url, "queue-process",
+                                     config.database.pool_mode);
     if (options.single) {
         if (!conn.one(k_try_exclusive, k_global_lock).only().boolean("ok")) {
             return std::nullopt;
         }
         conn.one(k_lock_shared, k_global_lock);
-        conn.one(k_unlock_exclusive, k_global_lock);
-    } else {
+        if (!conn.one(k_unlock_exclusive, k_global_lock).only().boolean("ok")) {
+            throw db::lock_vanished("of --single");
+        }
+    } else if (!pooled) {
+        // Through a transaction pooler the lock would stay behind on a server session
+        // after this run: there, runs are only ever overlapping ones.
         conn.one(k_lock_shared, k_global_lock);
     }
 
@@ -154,7 +194,8 @@ void process_companies(db::Connection& conn, const config::Config& config, const
     if (!companies.empty()) {
         const auto key = derive_key(config);
         db::Pool pool(config.database.url, "queue-process",
-                      static_cast<std::size_t>(config.processing.db_connections));
+                      static_cast<std::size_t>(config.processing.db_connections),
+                      config.database.pool_mode);
         const BatchContext context{
             config, pool, key,
             fmt::format("{}:{}:{}", host, pid, Uuid::random().str().substr(0, 8)), options.dry_run};
@@ -179,6 +220,7 @@ void process_companies(db::Connection& conn, const config::Config& config, const
                 try {
                     const log::Context about{companies[i]};
                     log::debug(fmt::format("company {}: batch started", companies[i].str()), about);
+                    fault_point("batch");
                     const auto r = run_company_batch(context, companies[i]);
                     if (log::enabled(log::Level::info)) {
                         log::info(fmt::format("company {}: {} sent, {} failed, {} skipped, {} "
@@ -209,7 +251,8 @@ void process_companies(db::Connection& conn, const config::Config& config, const
                     }
                 } catch (const db::DbError& e) {
                     std::lock_guard lock(mutex);
-                    if (e.code() == ExitCode::unavailable) {
+                    if (e.code() == ExitCode::unavailable ||
+                        dynamic_cast<const db::PoolModeError*>(&e) != nullptr) {
                         fatal = std::current_exception();
                     } else {
                         errors.push_back({companies[i], bugsnag::error_class(e), e.what()});
@@ -242,6 +285,7 @@ void process_companies(db::Connection& conn, const config::Config& config, const
             t.join();
         }
         if (fatal) {
+            give_back_rows(config, context.worker, fatal);
             std::rethrow_exception(fatal);
         }
     }

@@ -1,12 +1,15 @@
-// queue-process-faulty: queue-process with a fault hook, for the crash suite only (never
-// installed). EMAILQUEUE_TEST_FAULT=POINT:N makes the process SIGKILL itself the N-th
-// time any worker reaches POINT (see lib/process/fault_point.hpp); without it the
-// program is queue-process exactly.
+// queue-process-faulty: queue-process with a fault hook, for the reliability suites only
+// (never installed). EMAILQUEUE_TEST_FAULT=POINT:N makes the process SIGKILL itself the
+// N-th time any worker reaches POINT (see lib/process/fault_point.hpp); several
+// POINT:N separated by commas are each taken. With EMAILQUEUE_TEST_FAULT_SIGNAL=STOP it
+// stops itself there instead (SIGSTOP), for the test to act and send SIGCONT. Without
+// them the program is queue-process exactly.
 
 #include <signal.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <deque>
 #include <string>
 
 #include "cli/app.hpp"
@@ -15,13 +18,19 @@
 
 namespace {
 
-std::string g_point;
-long g_target = 0;
-std::atomic<long> g_hits{0};
+struct Fault {
+    std::string point;
+    long target = 1;
+    std::atomic<long> hits{0};
+};
+std::deque<Fault> g_faults; // set before any worker starts, never resized after
+int g_signal = SIGKILL;
 
 void kill_at_point(std::string_view point) {
-    if (point == g_point && g_hits.fetch_add(1) + 1 == g_target) {
-        ::raise(SIGKILL);
+    for (auto& f : g_faults) {
+        if (point == f.point && f.hits.fetch_add(1) + 1 == f.target) {
+            ::raise(g_signal);
+        }
     }
 }
 
@@ -29,10 +38,22 @@ void kill_at_point(std::string_view point) {
 
 int main(int argc, char** argv) {
     if (const char* spec = std::getenv("EMAILQUEUE_TEST_FAULT"); spec != nullptr && *spec) {
-        const std::string s(spec);
-        const auto colon = s.rfind(':');
-        g_point = s.substr(0, colon);
-        g_target = colon == std::string::npos ? 1 : std::strtol(s.c_str() + colon + 1, nullptr, 10);
+        std::string s(spec);
+        while (!s.empty()) {
+            const auto comma = s.find(',');
+            const std::string one = s.substr(0, comma);
+            s = comma == std::string::npos ? "" : s.substr(comma + 1);
+            const auto colon = one.rfind(':');
+            auto& f = g_faults.emplace_back();
+            f.point = one.substr(0, colon);
+            f.target = colon == std::string::npos
+                           ? 1
+                           : std::strtol(one.c_str() + colon + 1, nullptr, 10);
+        }
+        if (const char* sig = std::getenv("EMAILQUEUE_TEST_FAULT_SIGNAL");
+            sig != nullptr && std::string(sig) == "STOP") {
+            g_signal = SIGSTOP;
+        }
         eq::process::set_fault_hook(kill_at_point);
     }
     return eq::cli::run("queue-process", argc, argv, eq::process::main);

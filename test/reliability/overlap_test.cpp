@@ -13,6 +13,7 @@
 
 #include "support/delivery_audit.hpp"
 #include "support/figures.hpp"
+#include "support/limit_watcher.hpp"
 #include "support/process_fixture.hpp"
 #include "support/smtp_sink.hpp"
 #include "util/json.hpp"
@@ -27,20 +28,6 @@ struct Limits {
     int hourly;
     int daily;
 };
-
-// Rows over the limit of any company right now: in each window, rows sent or held (by
-// processed_at) plus rows in flight, against the company's limit.
-constexpr const char* k_over_limit_sql = R"(
-    SELECT count(*) FROM (
-      SELECT s.company_id,
-             count(*) FILTER (WHERE q.status = 'processing' OR (q.status IN ('sent', 'held')
-                              AND q.processed_at > now() - interval '1 hour')) AS hour,
-             count(*) FILTER (WHERE q.status = 'processing' OR (q.status IN ('sent', 'held')
-                              AND q.processed_at > now() - interval '24 hours')) AS day,
-             s.max_emails_per_hour, s.max_emails_per_day
-      FROM email_throttle_settings s JOIN email_queue q ON q.company_id = s.company_id
-      GROUP BY s.company_id, s.max_emails_per_hour, s.max_emails_per_day) c
-    WHERE c.hour > c.max_emails_per_hour OR c.day > c.max_emails_per_day)";
 
 } // namespace
 
@@ -67,17 +54,7 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
     constexpr std::int64_t k_total = k_companies * k_rows;
 
     // A watcher checks every limit while the runs send.
-    std::atomic<bool> watching{true};
-    std::atomic<std::int64_t> checks{0}, violations{0};
-    std::thread watcher([&] {
-        auto conn = f.db.connect();
-        constexpr db::Statement k_over{"over_limit", k_over_limit_sql};
-        while (watching.load()) {
-            violations += conn.one(k_over).only().integer("count");
-            ++checks;
-            std::this_thread::sleep_for(milliseconds(10));
-        }
-    });
+    LimitWatcher watcher(f.db);
 
     Figures figures("overlap");
     std::int64_t runs = 0, reported_sent = 0;
@@ -87,14 +64,7 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
         if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
             break;
         }
-        std::vector<ProcessResult> results(k_processes);
-        std::vector<std::thread> threads;
-        for (auto& r : results) {
-            threads.emplace_back([&r, &f] { r = f.process({"--json"}); });
-        }
-        for (auto& t : threads) {
-            t.join();
-        }
+        const auto results = f.process_concurrently(k_processes, {"--json"});
         for (const auto& r : results) {
             INFO(r.err);
             REQUIRE(r.exit_code == 0);
@@ -118,13 +88,9 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
             ++runs;
         }
         CHECK(f.count(k_over_limit_sql) == 0);
-        // Time passes: an hour, and after every third round a whole day.
-        f.db.exec(fmt::format("UPDATE email_queue SET processed_at = processed_at - interval "
-                              "'{}' WHERE processed_at IS NOT NULL",
-                              rounds % 3 == 2 ? "24 hours 1 minute" : "1 hour 1 minute"));
+        pass_time_after_round(f.db, rounds);
     }
-    watching = false;
-    watcher.join();
+    watcher.stop();
 
     std::this_thread::sleep_for(milliseconds(600)); // the sink's last files settle
     const auto audit = audit_delivery(f.db, sink.messages());
@@ -133,8 +99,8 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
     CHECK(audit.count("sent") == k_total);
     CHECK(audit.exactly_once());
     CHECK(reported_sent == k_total);
-    CHECK(violations.load() == 0);
-    CHECK(checks.load() > 0);
+    CHECK(watcher.violations() == 0);
+    CHECK(watcher.checks() > 0);
     // The runs did overlap: the most invocations running at one instant.
     const auto overlapped =
         f.count("SELECT max(n) FROM (SELECT (SELECT count(*) FROM email_queue_invocations o WHERE "
@@ -149,7 +115,7 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
     figures.add("rows", audit.rows);
     figures.add("duplicates_found", audit.duplicates + audit.duplicate_recipients + audit.stray);
     figures.add("rows_lost", k_total - audit.rows);
-    figures.add("limit_checks_while_sending", checks.load());
-    figures.add("limit_violations", violations.load());
+    figures.add("limit_checks_while_sending", watcher.checks());
+    figures.add("limit_violations", watcher.violations());
     figures.write();
 }

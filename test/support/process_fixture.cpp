@@ -120,7 +120,7 @@ std::string ProcessFixture::config_path() const {
 }
 
 std::map<std::string, std::string> ProcessFixture::env() const {
-    return {{"DATABASE_URL", worker.url()},
+    return {{"DATABASE_URL", m_database_url.empty() ? worker.url() : m_database_url},
             {"ENCRYPTION_KEY", k_encryption_key},
             {"ENCRYPTION_SALT", k_encryption_salt}};
 }
@@ -167,11 +167,12 @@ ProcessResult ProcessFixture::process_with(const std::string& program,
     return run_process(argv, options);
 }
 
-std::vector<ProcessResult> ProcessFixture::process_concurrently(int runs) const {
+std::vector<ProcessResult> ProcessFixture::process_concurrently(
+    int runs, const std::vector<std::string>& args) const {
     std::vector<ProcessResult> results(static_cast<std::size_t>(runs));
     std::vector<std::thread> threads;
     for (auto& r : results) {
-        threads.emplace_back([&r, this] { r = process(); });
+        threads.emplace_back([&r, &args, this] { r = process(args); });
     }
     for (auto& t : threads) {
         t.join();

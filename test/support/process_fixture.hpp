@@ -63,11 +63,15 @@ public:
     void set_limits(const Uuid& company, int per_hour, int per_day);
 
     std::string config_path() const;
-    // DATABASE_URL (as the worker role), ENCRYPTION_KEY and ENCRYPTION_SALT.
+    // Runs connect here instead of to `db` directly (through a pooler, pgbouncer.hpp).
+    void set_database_url(std::string url) { m_database_url = std::move(url); }
+    // DATABASE_URL (as the worker role, or set_database_url()'s), ENCRYPTION_KEY and
+    // ENCRYPTION_SALT.
     std::map<std::string, std::string> env() const;
     ProcessResult process(const std::vector<std::string>& args = {}) const;
     // `runs` invocations started at once (overlapping cron runs), each awaited.
-    std::vector<ProcessResult> process_concurrently(int runs) const;
+    std::vector<ProcessResult> process_concurrently(int runs,
+                                                    const std::vector<std::string>& args = {}) const;
     // The same with another build of queue-process (the crash suite's faulty one) and
     // extra environment.
     ProcessResult process_with(const std::string& program, const std::vector<std::string>& args,
@@ -85,6 +89,7 @@ private:
     std::map<std::string, std::map<std::string, std::string>> m_sections;
     std::map<std::string, config::Provider> m_providers;
     int m_leads = 0;
+    std::string m_database_url;
 };
 
 // The Message-ID header of a message as smtp-sink dumps it ("" when absent).

@@ -14,7 +14,7 @@ import sys
 
 BEGIN = "<!-- figures:begin -->"
 END = "<!-- figures:end -->"
-SUITES = ["overlap", "crash", "dbfault", "smtpfault", "security", "badinput"]
+SUITES = ["overlap", "crash", "dbfault", "smtpfault", "security", "badinput", "pooler"]
 
 # The headline rows: label, then (suite, metric) pairs added up.
 HEADLINES = [
@@ -23,7 +23,8 @@ HEADLINES = [
     ("Rows processed under faults", [(s, "rows") for s in SUITES]),
     ("Duplicates found (by Message-ID and by recipient)",
      [(s, "duplicates_found") for s in SUITES]),
-    ("Limit violations seen while sending", [("overlap", "limit_violations")]),
+    ("Limit violations seen while sending",
+     [("overlap", "limit_violations"), ("pooler", "limit_violations")]),
     ("Kills survived at named fault points", [("crash", "kills_at_point")]),
     ("Kills survived at random instants", [("crash", "random_kills")]),
     ("Rows held as unknown outcome (all inside the window)",

@@ -227,6 +227,22 @@ TEST_CASE("secrets come from the secrets file, and the environment overrides it"
     }
 }
 
+TEST_CASE("database.pool_mode is session unless set, and only session or transaction",
+          "[config]") {
+    CHECK(config::defaults().database.pool_mode == config::PoolMode::session);
+    const auto c = config::parse("database:\n  url: postgresql://queue@pooler:6543/app\n"
+                                 "  pool_mode: Transaction\n"
+                                 "  migrate_url: postgresql://queue@db:5432/app\n",
+                                 "x");
+    CHECK(c.database.pool_mode == config::PoolMode::transaction);
+    CHECK(c.database.migrate_url == "postgresql://queue@db:5432/app");
+    CHECK(config::parse("database:\n  pool_mode: session\n", "x").database.pool_mode ==
+          config::PoolMode::session);
+    CHECK(error_of("database:\n  pool_mode: statement\n") ==
+          "78|test.yaml:2: database.pool_mode: 'statement' is not one of session, "
+          "transaction|");
+}
+
 TEST_CASE("DATABASE_URL overrides database.url", "[config]") {
     TempDir dir;
     const auto cfg = dir.write("c.yaml", "database:\n  url: postgresql://a@b/c\n", 0644);
@@ -257,6 +273,8 @@ TEST_CASE("the example configuration files parse and show the defaults", "[confi
     CHECK(full.processing.hold_delay == def.processing.hold_delay);
     CHECK(full.processing.max_hold_delay == def.processing.max_hold_delay);
     CHECK(full.database.url == def.database.url);
+    CHECK(full.database.pool_mode == def.database.pool_mode);
+    CHECK(full.database.migrate_url == def.database.migrate_url);
     CHECK(full.tracking.base_url == def.tracking.base_url);
     CHECK(full.secrets_file.empty());
     CHECK(full.log.level == def.log.level);
