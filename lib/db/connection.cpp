@@ -326,13 +326,10 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
             }
         }
     }
-    while (PGresult* r = PQgetResult(m_conn)) {
-        const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-        PQclear(r);
-        if (sync) {
-            break;
-        }
-    }
+    // Up to the sync point: the implicit transaction commits there, and a failure of
+    // the COMMIT (a deferred constraint, a serialization failure) comes as an error
+    // result before it. It fails the whole group: nothing of it was written.
+    PGresult* commit_error = read_to_sync();
     if (m_groups.empty()) {
         PQexitPipelineMode(m_conn);
     }
@@ -348,9 +345,42 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
                 PQclear(raw[j]);
             }
         }
+        if (commit_error != nullptr) {
+            PQclear(commit_error);
+        }
         throw;
     }
+    if (commit_error != nullptr) {
+        fail(commit_error, fmt::format("commit after '{}'", calls.back().statement->name));
+    }
     return out;
+}
+
+PGresult* Connection::read_to_sync() {
+    PGresult* error = nullptr;
+    int nulls = 0; // one ends each error's result; two in a row: nothing more is coming
+    while (nulls < 2) {
+        PGresult* r = PQgetResult(m_conn);
+        if (r == nullptr) {
+            if (PQstatus(m_conn) == CONNECTION_BAD) {
+                break;
+            }
+            ++nulls;
+            continue;
+        }
+        nulls = 0;
+        const auto status = PQresultStatus(r);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (status == PGRES_FATAL_ERROR && error == nullptr) {
+            error = r;
+        } else {
+            PQclear(r);
+        }
+    }
+    return error;
 }
 
 std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {

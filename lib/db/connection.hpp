@@ -137,6 +137,8 @@ public:
 
     // Sends every call in one round trip and one implicit transaction (libpq's pipeline
     // mode): all of them take effect or, when one fails, none; then throws that failure.
+    // A failure at the commit (a deferred constraint) throws too, as statement
+    // "commit after '<the last call's statement>'".
     // Results come back in the order of the calls.
     std::vector<Result> pipeline(const std::vector<Call>& calls);
     // Sends the calls as one implicit transaction, as pipeline() does, without waiting:
@@ -171,6 +173,9 @@ private:
     // within the group), and reading the oldest group's results up to its sync point.
     void send_group(const std::vector<Call>& calls, bool in_flight_ok);
     std::vector<Result> read_group(const std::vector<Call>& calls);
+    // Reads the rest of a group up to its sync point; the first error met there (the
+    // COMMIT's), to be cleared by the caller, or nullptr.
+    pg_result* read_to_sync();
 
     pg_conn* m_conn = nullptr;
     std::unordered_map<std::string, std::string> m_prepared; // SQL text -> name
