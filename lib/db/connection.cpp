@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace eq::db {
 
 Param to_param(const std::vector<Uuid>& ids) {
@@ -35,6 +38,69 @@ ExitCode exit_code_for_sqlstate(std::string_view s) {
         return ExitCode::data;
     }
     return ExitCode::internal;
+}
+
+namespace {
+
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out.push_back(
+                static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+// The password of a URI's user information ("postgresql://user:PASSWORD@host"), read
+// as text so that a URI libpq refuses is covered too.
+std::optional<std::string> uri_password(std::string_view conninfo) {
+    const auto scheme = conninfo.find("://");
+    if (scheme == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto rest = conninfo.substr(scheme + 3);
+    const auto at = rest.rfind('@', rest.find_first_of("/?"));
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto colon = rest.substr(0, at).find(':');
+    if (colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    return std::string(rest.substr(colon + 1, at - colon - 1));
+}
+
+} // namespace
+
+std::vector<std::string> conninfo_passwords(const std::string& conninfo) {
+    std::vector<std::string> out;
+    const auto add = [&](std::string p) {
+        if (!p.empty() && std::find(out.begin(), out.end(), p) == out.end()) {
+            out.push_back(std::move(p));
+        }
+    };
+    if (const auto p = uri_password(conninfo)) {
+        add(*p);
+        add(percent_decoded(*p));
+    }
+    char* error = nullptr;
+    if (PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error)) {
+        for (const auto* o = options; o->keyword != nullptr; ++o) {
+            if (std::string_view(o->keyword) == "password" && o->val != nullptr) {
+                add(o->val);
+            }
+        }
+        PQconninfoFree(options);
+    }
+    PQfreemem(error);
+    return out;
 }
 
 namespace {

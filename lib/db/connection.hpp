@@ -93,6 +93,11 @@ private:
 // The exit code for a SQLSTATE ("08006" -> unavailable, "42P01" -> schema, ...).
 ExitCode exit_code_for_sqlstate(std::string_view sqlstate);
 
+// The password a libpq connection string or URI holds, in every form it is written in
+// (as given, and percent-decoded in a URI), for redaction; empty when it holds none. A
+// malformed string is read as far as it goes: libpq's error about it may quote it.
+std::vector<std::string> conninfo_passwords(const std::string& conninfo);
+
 // One statement of a pipeline (Connection::pipeline).
 struct Call {
     const Statement* statement;
