@@ -21,7 +21,8 @@ DEB_PACKAGES   = dpkg-dev file
 ENSURE = sh test/support/ensure-packages.sh
 
 .PHONY: all build configure deps deps-test deps-bench test check reliability fuzz asan valgrind \
-        demo bench bench-enqueue bench-process bench-pooler install deb deb-check format clean distclean
+        demo bench bench-enqueue bench-process bench-pooler bench-html install deb deb-check \
+        format clean distclean
 
 all: build
 
@@ -78,7 +79,7 @@ BENCH_ENQUEUE_ARGS ?=
 BENCH_PROCESS_ARGS ?=
 BENCH_POOLER_ARGS ?=
 
-bench: bench-enqueue bench-process bench-pooler
+bench: bench-enqueue bench-process bench-pooler bench-html
 
 # queue-enqueue against the bare INSERT ... SELECT on 1,000,000 leads; arguments:
 # BENCH_ENQUEUE_ARGS="LEADS SAMPLE ROUNDS" (default "1000000 20000 5").
@@ -100,6 +101,14 @@ bench-process: deps-bench
 bench-pooler: deps-bench
 	@$(MAKE) --no-print-directory build
 	bash bench/pooler.sh $(BUILD) $(BENCH_POOLER_ARGS)
+
+# html_to_text on hostile bodies of 1 and 4 MB (no database): a Markdown table of
+# milliseconds per shape; arguments: BENCH_HTML_ARGS="MEGABYTES..." (default "1 4").
+BENCH_HTML_ARGS ?=
+bench-html:
+	@$(MAKE) --no-print-directory build
+	cmake --build $(BUILD) -j $(JOBS) --target bench_html_to_text
+	$(BUILD)/bin/bench_html_to_text $(BENCH_HTML_ARGS)
 
 # The unit tests under valgrind's memcheck (the integration tests run the programs as
 # child processes, which ASan covers: make asan).

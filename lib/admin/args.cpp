@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -44,8 +45,14 @@ Timestamp since_arg(std::string_view text, std::string_view what, Timestamp now)
     if (auto t = parse_timestamp(text)) {
         return *t;
     }
-    if (auto d = parse_duration(text)) {
+    const auto d = parse_duration(text);
+    if (d) {
         return now - *d;
+    }
+    if (!text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) &&
+        text.find_first_of("-:T ") == std::string_view::npos) {
+        // A duration, but not one we take (too large): say why.
+        throw Error(ExitCode::usage, fmt::format("{}: {}", what, d.error()));
     }
     throw Error(ExitCode::usage,
                 fmt::format("{}: '{}' is neither a time nor a duration", what, text.substr(0, 64)),

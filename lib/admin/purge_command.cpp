@@ -98,8 +98,7 @@ void setup_purge(CLI::App& app, Context& context) {
     auto* p = app.add_subcommand("purge", "Delete old finished rows, in small chunks");
     auto o = std::make_shared<PurgeOptions>();
     p->add_option("--older-than", o->older_than,
-                  "Age of the rows to delete: 30d, 12w (1d or "
-                  "more)")
+                  "Age of the rows to delete: 30d, 12w (1d to 36500d)")
         ->type_name("DURATION")
         ->required();
     p->add_flag("--dry-run", o->dry_run, "Count the rows, delete nothing");

@@ -124,7 +124,8 @@ void setup_retry(CLI::App& app, Context& context) {
                   "Only rows whose last error contains TEXT (any case)")
         ->type_name("TEXT");
     r->add_option("--since", o->since,
-                  "Only rows that finished at or after TIME (or within a duration: 2h, 7d)")
+                  "Only rows that finished at or after TIME (or within a duration: 2h, 7d; "
+                  "at most 36500d)")
         ->type_name("TIME");
     r->add_flag("--dry-run", o->dry_run, "Count the rows, change nothing");
     r->callback([&context, o] { context.action = [&context, o] { return retry(context, *o); }; });

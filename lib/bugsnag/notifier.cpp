@@ -6,6 +6,7 @@
 #include <array>
 
 #include "db/connection.hpp"
+#include "log/log.hpp"
 #include "smtp/curl_easy.hpp"
 #include "smtp/curl_slist.hpp"
 #include "util/error.hpp"
@@ -64,7 +65,7 @@ Json payload(const Settings& settings, const std::vector<Event>& events) {
         }
         list.push(Json(Json::Object{
             {"exceptions", Json(Json::Array{Json(Json::Object{{"errorClass", e.error_class},
-                                                              {"message", cut(e.message)},
+                                                              {"message", cut(log::redact_secrets(e.message))},
                                                               {"type", "c"},
                                                               {"stacktrace", Json::array()}})})},
             {"context", context},

@@ -42,7 +42,8 @@ std::string error_class(const std::exception& e);
 inline constexpr std::size_t k_max_message = 500;
 
 // The notify API's JSON body (payload version 5). The API key travels only in the
-// Bugsnag-Api-Key header, so the body holds no secret.
+// Bugsnag-Api-Key header, and messages are redacted of every secret registered with
+// log::add_secret, so the body holds no secret.
 Json payload(const Settings& settings, const std::vector<Event>& events);
 
 // Sends events in one request and keeps a budget: after `timeout` in all, later calls

@@ -2,9 +2,13 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <vector>
@@ -131,7 +135,8 @@ void fatal(const std::exception& e, const std::string& message, const std::strin
     log::error(message, {}, hint);
     const auto& settings = log::settings();
     if (settings.format == log::Format::syslog) {
-        const auto text = log::format_text(settings.program, log::Level::error, message, hint);
+        const auto text = log::redact_secrets(
+            log::format_text(settings.program, log::Level::error, message, hint));
         std::fwrite(text.data(), 1, text.size(), stderr);
     }
     const auto* err = dynamic_cast<const Error*>(&e);
@@ -178,8 +183,31 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
     return std::nullopt;
 }
 
+namespace {
+
+void protect_memory() {
+    // Decrypted SMTP passwords and the encryption key live in this process's memory: no
+    // core file, and no other process of the same user may read /proc/PID/mem or
+    // /proc/PID/environ (the kernel needs CAP_SYS_PTRACE for that on a non-dumpable
+    // process)...
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    const rlimit no_core{0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    // ...and whatever this process runs (the content generator) never has a capability
+    // that reads them anyway, even when running as root: CAP_SYS_PTRACE, and
+    // CAP_SYS_ADMIN and CAP_PERFMON, which recent kernels accept for /proc/PID/environ
+    // too. Without CAP_SETPCAP (not root) this fails, and then the programs it runs have
+    // no such capability to lose.
+    for (const int capability : {CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_PERFMON}) {
+        ::prctl(PR_CAPBSET_DROP, capability, 0, 0, 0);
+    }
+}
+
+} // namespace
+
 int run(std::string_view program, int argc, char** argv,
         const std::function<int(int, char**)>& body) {
+    protect_memory();
     std::signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         std::fprintf(stderr, "%.*s: error: cannot initialise libcurl\n",
@@ -213,6 +241,14 @@ config::Config load_config(const CommonOptions& options) {
     for (const auto* secret : {&config.secrets.encryption_key, &config.secrets.encryption_salt,
                                &config.secrets.bugsnag_api_key}) {
         log::add_secret(*secret);
+    }
+    // The database password, from the URL (DATABASE_URL or database.url) or PGPASSWORD,
+    // in every form it is written in.
+    for (auto& password : db::conninfo_passwords(config.database.url)) {
+        log::add_secret(std::move(password));
+    }
+    if (const char* password = std::getenv("PGPASSWORD"); password != nullptr) {
+        log::add_secret(password);
     }
     if (!config.secrets.bugsnag_api_key.empty() && !notifier()) {
         notifier().emplace(bugsnag::Settings{

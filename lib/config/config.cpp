@@ -606,6 +606,26 @@ void check_private_file(const std::string& path, std::string_view what_it_holds)
     }
 }
 
+namespace {
+
+// The configuration decides what runs (content.command) and where passwords go (SMTP
+// hosts): a file that group or others can write would let them decide.
+void check_not_writable_by_others(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        return; // read_file says why it cannot be read
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        throw Error(ExitCode::config,
+                    fmt::format("{}: group or others can write it (mode {:04o}), and it can set "
+                                "content.command and the SMTP hosts",
+                                path, st.st_mode & 07777),
+                    fmt::format("chmod go-w {}", path));
+    }
+}
+
+} // namespace
+
 Config parse(std::string_view yaml_text, const std::string& source) {
     Config c = defaults();
     c.source = source;
@@ -662,6 +682,7 @@ Config load(const LoadOptions& options) {
     }
     Config c = defaults();
     if (!path.empty()) {
+        check_not_writable_by_others(path);
         c = parse(read_file(path, "config file"), path);
         if (conninfo_has_password(c.database.url) ||
             conninfo_has_password(c.database.migrate_url)) {

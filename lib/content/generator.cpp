@@ -176,6 +176,9 @@ Expected<Content> run_generator(const std::string& command, const Json& input,
     posix_spawn_file_actions_adddup2(&actions, in->read.get(), STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out->write.get(), STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&actions, err->write.get(), STDERR_FILENO);
+    // Nothing else crosses: not the database connections, not another worker's SMTP
+    // socket (libcurl does not open them close-on-exec), whatever this process opened.
+    posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
     // Its own process group, so a timeout kills everything it started; default signal

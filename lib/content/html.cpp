@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <vector>
 
 #include "util/strings.hpp"
@@ -58,7 +59,9 @@ bool is_space(char c) {
 // Decodes the entity at html[pos] ('&'); returns the text and advances pos, or returns
 // "&" and advances by one when it is not an entity.
 std::string decode_entity(std::string_view html, std::size_t& pos) {
-    const auto semi = html.find(';', pos + 1);
+    // Looks no further than the longest entity, so a run of '&' stays linear.
+    const auto near = html.substr(pos, 11).find(';', 1);
+    const auto semi = near == std::string_view::npos ? near : pos + near;
     if (semi == std::string_view::npos || semi - pos > 10) {
         ++pos;
         return "&";
@@ -121,8 +124,35 @@ struct Tag {
     std::string alt;
 };
 
+// Where tag scans have been: per octet, one bit per scanner state. Scanning from a given
+// octet in a given state always ends the same way, and a scan that succeeded is never
+// looked at again (the text goes on after its '>'), so a scan that comes to a place an
+// earlier scan has been fails as that one did, at once. Every octet is thus scanned at
+// most once per state, and a body of unterminated '<' stays linear.
+class TagScans {
+public:
+    enum State : std::uint8_t {
+        between = 1,
+        name = 2,
+        after_equals = 4,
+        unquoted = 8,
+        double_quoted = 16,
+        single_quoted = 32,
+    };
+    explicit TagScans(std::size_t size) : m_seen(size, 0) {}
+    // Whether a scan was here before (then this one fails); marks it otherwise.
+    bool seen(std::size_t pos, State state) {
+        const bool was = (m_seen[pos] & state) != 0;
+        m_seen[pos] |= state;
+        return was;
+    }
+
+private:
+    std::vector<std::uint8_t> m_seen;
+};
+
 // Parses the tag starting at html[pos] ('<'); on success sets pos past its '>'.
-bool parse_tag(std::string_view html, std::size_t& pos, Tag& tag) {
+bool parse_tag(std::string_view html, std::size_t& pos, Tag& tag, TagScans& scans) {
     std::size_t p = pos + 1;
     if (p < html.size() && html[p] == '/') {
         tag.closing = true;
@@ -137,6 +167,9 @@ bool parse_tag(std::string_view html, std::size_t& pos, Tag& tag) {
     }
     tag.name = to_lower(html.substr(name_start, p - name_start));
     while (p < html.size() && html[p] != '>') {
+        if (scans.seen(p, TagScans::between)) {
+            return false;
+        }
         if (is_space(html[p]) || html[p] == '/') {
             tag.self_closing = html[p] == '/';
             ++p;
@@ -145,16 +178,29 @@ bool parse_tag(std::string_view html, std::size_t& pos, Tag& tag) {
         const std::size_t attr_start = p;
         while (p < html.size() && !is_space(html[p]) && html[p] != '=' && html[p] != '>' &&
                html[p] != '/') {
+            if (scans.seen(p, TagScans::name)) {
+                return false;
+            }
             ++p;
         }
         const auto attr = to_lower(html.substr(attr_start, p - attr_start));
         std::string value;
         if (p < html.size() && html[p] == '=') {
             ++p;
+            if (p < html.size() && scans.seen(p, TagScans::after_equals)) {
+                return false;
+            }
             if (p < html.size() && (html[p] == '"' || html[p] == '\'')) {
                 const char quote = html[p++];
-                const auto end = html.find(quote, p);
-                if (end == std::string_view::npos) {
+                const auto state = quote == '"' ? TagScans::double_quoted : TagScans::single_quoted;
+                auto end = p;
+                while (end < html.size() && html[end] != quote) {
+                    if (scans.seen(end, state)) {
+                        return false;
+                    }
+                    ++end;
+                }
+                if (end == html.size()) {
                     return false;
                 }
                 value = html.substr(p, end - p);
@@ -162,6 +208,9 @@ bool parse_tag(std::string_view html, std::size_t& pos, Tag& tag) {
             } else {
                 const std::size_t v = p;
                 while (p < html.size() && !is_space(html[p]) && html[p] != '>') {
+                    if (scans.seen(p, TagScans::unquoted)) {
+                        return false;
+                    }
                     ++p;
                 }
                 value = html.substr(v, p - v);
@@ -228,8 +277,8 @@ public:
         if (m_out.empty()) {
             return;
         }
-        int have = 0;
-        for (auto it = m_out.rbegin(); it != m_out.rend() && *it == '\n'; ++it) {
+        int have = 0; // (counted no further than needed: a run of <br> can be long)
+        for (auto it = m_out.rbegin(); it != m_out.rend() && *it == '\n' && have < count; ++it) {
             ++have;
         }
         for (; have < count; ++have) {
@@ -280,15 +329,23 @@ private:
     bool m_space = false;
 };
 
-// Skips from pos past the matching "</name ...>", or to the end.
+// Skips from pos past the matching "</name ...>" (in any case), or to the end. Reads
+// the text in place: the search ends where the next one starts, so it stays linear.
 void skip_element(std::string_view html, std::size_t& pos, std::string_view name) {
-    const auto lower = to_lower(html.substr(pos));
-    const auto end = lower.find("</" + std::string(name));
-    if (end == std::string::npos) {
-        pos = html.size();
-        return;
+    std::size_t end = pos;
+    while (true) {
+        end = html.find("</", end);
+        if (end == std::string_view::npos) {
+            pos = html.size();
+            return;
+        }
+        const auto candidate = html.substr(end + 2, name.size());
+        if (candidate.size() == name.size() && to_lower(candidate) == name) {
+            break;
+        }
+        end += 2;
     }
-    const auto close = html.find('>', pos + end);
+    const auto close = html.find('>', end);
     pos = close == std::string_view::npos ? html.size() : close + 1;
 }
 
@@ -301,6 +358,7 @@ std::string html_to_text(std::string_view html) {
         std::size_t start;
     };
     std::vector<Link> links;
+    TagScans scans(html.size());
     int pre = 0;
     std::size_t i = 0;
     while (i < html.size()) {
@@ -331,7 +389,7 @@ std::string html_to_text(std::string_view html) {
         }
         Tag tag;
         std::size_t after = i;
-        if (!parse_tag(html, after, tag)) {
+        if (!parse_tag(html, after, tag, scans)) {
             w.text("<", pre > 0);
             ++i;
             continue;
@@ -371,7 +429,8 @@ std::string html_to_text(std::string_view html) {
             } else if (!links.empty()) {
                 const auto link = links.back();
                 links.pop_back();
-                const auto label = std::string(trim(w.since(link.start)));
+                // A view, not a copy: nested links would copy their text once each.
+                const auto label = trim(w.since(link.start));
                 auto target = std::string_view(link.href);
                 if (target.starts_with("mailto:")) {
                     target.remove_prefix(7);

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace eq::db {
 
 Param to_param(const std::vector<Uuid>& ids) {
@@ -44,6 +47,41 @@ constexpr const char* k_pool_mode_hint =
     "through a pooler in transaction mode (PgBouncer, RDS Proxy, Supabase's port 6543), or "
     "connect to the database's direct port";
 
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out.push_back(
+                static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(text[i]);
+        }
+    }
+    return out;
+}
+
+// The password of a URI's user information ("postgresql://user:PASSWORD@host"), read
+// as text so that a URI libpq refuses is covered too.
+std::optional<std::string> uri_password(std::string_view conninfo) {
+    const auto scheme = conninfo.find("://");
+    if (scheme == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto rest = conninfo.substr(scheme + 3);
+    const auto at = rest.rfind('@', rest.find_first_of("/?"));
+    if (at == std::string_view::npos) {
+        return std::nullopt;
+    }
+    const auto colon = rest.substr(0, at).find(':');
+    if (colon == std::string_view::npos) {
+        return std::nullopt;
+    }
+    return std::string(rest.substr(colon + 1, at - colon - 1));
+}
+
 } // namespace
 
 PoolModeError::PoolModeError(const std::string& what, std::string sqlstate,
@@ -56,6 +94,30 @@ PoolModeError::PoolModeError(const std::string& what, std::string sqlstate,
 PoolModeError lock_vanished(std::string_view what) {
     const std::string message = fmt::format("the session lock {} was no longer held", what);
     return PoolModeError(fmt::format("database: {}", message), "55000", message);
+}
+
+std::vector<std::string> conninfo_passwords(const std::string& conninfo) {
+    std::vector<std::string> out;
+    const auto add = [&](std::string p) {
+        if (!p.empty() && std::find(out.begin(), out.end(), p) == out.end()) {
+            out.push_back(std::move(p));
+        }
+    };
+    if (const auto p = uri_password(conninfo)) {
+        add(*p);
+        add(percent_decoded(*p));
+    }
+    char* error = nullptr;
+    if (PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error)) {
+        for (const auto* o = options; o->keyword != nullptr; ++o) {
+            if (std::string_view(o->keyword) == "password" && o->val != nullptr) {
+                add(o->val);
+            }
+        }
+        PQconninfoFree(options);
+    }
+    PQfreemem(error);
+    return out;
 }
 
 namespace {
@@ -375,13 +437,10 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
             }
         }
     }
-    while (PGresult* r = PQgetResult(m_conn)) {
-        const bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-        PQclear(r);
-        if (sync) {
-            break;
-        }
-    }
+    // Up to the sync point: the implicit transaction commits there, and a failure of
+    // the COMMIT (a deferred constraint, a serialization failure) comes as an error
+    // result before it. It fails the whole group: nothing of it was written.
+    PGresult* commit_error = read_to_sync();
     if (m_groups.empty()) {
         PQexitPipelineMode(m_conn);
     }
@@ -397,7 +456,13 @@ std::vector<Result> Connection::read_group(const std::vector<Call>& calls) {
                 PQclear(raw[j]);
             }
         }
+        if (commit_error != nullptr) {
+            PQclear(commit_error);
+        }
         throw;
+    }
+    if (commit_error != nullptr) {
+        fail(commit_error, fmt::format("commit after '{}'", calls.back().statement->name));
     }
     return out;
 }
@@ -420,6 +485,33 @@ std::vector<Result> Connection::transaction_group(const std::vector<Call>& calls
     auto results = read_group(all);
     results.erase(results.begin());
     return results;
+}
+
+PGresult* Connection::read_to_sync() {
+    PGresult* error = nullptr;
+    int nulls = 0; // one ends each error's result; two in a row: nothing more is coming
+    while (nulls < 2) {
+        PGresult* r = PQgetResult(m_conn);
+        if (r == nullptr) {
+            if (PQstatus(m_conn) == CONNECTION_BAD) {
+                break;
+            }
+            ++nulls;
+            continue;
+        }
+        nulls = 0;
+        const auto status = PQresultStatus(r);
+        if (status == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (status == PGRES_FATAL_ERROR && error == nullptr) {
+            error = r;
+        } else {
+            PQclear(r);
+        }
+    }
+    return error;
 }
 
 std::vector<Result> Connection::pipeline(const std::vector<Call>& calls) {

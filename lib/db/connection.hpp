@@ -107,6 +107,11 @@ PoolModeError lock_vanished(std::string_view what);
 // The exit code for a SQLSTATE ("08006" -> unavailable, "42P01" -> schema, ...).
 ExitCode exit_code_for_sqlstate(std::string_view sqlstate);
 
+// The password a libpq connection string or URI holds, in every form it is written in
+// (as given, and percent-decoded in a URI), for redaction; empty when it holds none. A
+// malformed string is read as far as it goes: libpq's error about it may quote it.
+std::vector<std::string> conninfo_passwords(const std::string& conninfo);
+
 // One statement of a pipeline (Connection::pipeline).
 struct Call {
     const Statement* statement;
@@ -163,6 +168,8 @@ public:
 
     // Sends every call in one round trip and one implicit transaction (libpq's pipeline
     // mode): all of them take effect or, when one fails, none; then throws that failure.
+    // A failure at the commit (a deferred constraint) throws too, as statement
+    // "commit after '<the last call's statement>'".
     // Results come back in the order of the calls.
     std::vector<Result> pipeline(const std::vector<Call>& calls);
     // Sends the calls as one implicit transaction, as pipeline() does, without waiting:
@@ -201,6 +208,9 @@ private:
     // Transaction mode: one group sent and read, with the settings first when outside
     // an explicit transaction.
     std::vector<Result> transaction_group(const std::vector<Call>& calls, bool in_flight_ok);
+    // Reads the rest of a group up to its sync point; the first error met there (the
+    // COMMIT's), to be cleared by the caller, or nullptr.
+    pg_result* read_to_sync();
 
     pg_conn* m_conn = nullptr;
     std::unordered_map<std::string, std::string> m_prepared; // SQL text -> name

@@ -183,6 +183,12 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
     return text;
 }
 
+std::string redact_secrets(std::string text) {
+    auto& s = state();
+    std::lock_guard lock(s.mutex);
+    return redact(std::move(text), s.secrets);
+}
+
 void write(Level level, std::string_view message, const Context& context, std::string_view hint) {
     auto& s = state();
     std::lock_guard lock(s.mutex);
@@ -197,7 +203,11 @@ void write(Level level, std::string_view message, const Context& context, std::s
     case Format::json: {
         const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
             std::chrono::system_clock::now());
-        put(redact(format_json(now, s.settings.program, level, message, context, hint), s.secrets));
+        // The message and hint are redacted before JSON escapes them, the line after.
+        put(redact(format_json(now, s.settings.program, level,
+                               redact(std::string(message), s.secrets), context,
+                               redact(std::string(hint), s.secrets)),
+                   s.secrets));
         break;
     }
     case Format::syslog: {

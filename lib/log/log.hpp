@@ -85,5 +85,10 @@ std::string format_json(Timestamp time, std::string_view program, Level level,
 
 // `text` with every occurrence of each secret replaced by "[redacted]".
 std::string redact(std::string text, const std::vector<std::string>& secrets);
+// `text` with the secrets registered by add_secret() redacted: for output that does not
+// go through write() (Bugsnag reports, the final error on stderr in syslog mode).
+// Redact before encoding (JSON escapes a secret's quotes and backslashes, and the
+// escaped form no longer matches).
+std::string redact_secrets(std::string text);
 
 } // namespace eq::log

@@ -256,6 +256,16 @@ private:
         std::vector<db::Result> results;
         try {
             results = (*m_held)->collect(flight.calls);
+        } catch (const db::DbError& e) {
+            if (!(*m_held)->is_open() || !unmarked(std::move(flight), e)) {
+                m_flights.clear();
+                m_held.reset();
+                throw;
+            }
+            if (m_flights.empty()) {
+                m_held.reset();
+            }
+            return;
         } catch (...) {
             m_flights.clear(); // the connection, with whatever else was sent, is dropped
             m_held.reset();
@@ -467,7 +477,8 @@ private:
     bool accept_mark(Prepared& p, const db::Result& mark) {
         const auto stored = queue::started(mark);
         if (!stored) {
-            return false; // no longer ours (recovered, cancelled): not sent
+            release_unmarked(p.row.item);
+            return false; // no longer ours (recovered, cancelled), or unmarked: not sent
         }
         const auto log = queue::started_log(mark).value_or(p.email_log_id);
         if (*stored != p.message_id || log != p.email_log_id) {
@@ -760,6 +771,7 @@ private:
     struct Deferred {
         db::Call call;
         std::function<void()> on_applied;
+        bool again = false; // its transaction failed once (unmarked())
     };
 
     // Outcomes wait to be written with the next database step of the batch, usually the
@@ -770,12 +782,15 @@ private:
         m_deferred.push_back({std::move(call), std::move(on_applied)});
     }
 
-    // Writes the deferred outcomes, in one round trip.
+    // Writes the deferred outcomes, in one round trip (and those a failed mark put back,
+    // unmarked(), in one more).
     void flush() {
-        if (!m_deferred.empty()) {
-            send_outcomes(std::nullopt, std::nullopt);
-        }
-        settle();
+        do {
+            if (!m_deferred.empty()) {
+                send_outcomes(std::nullopt, std::nullopt);
+            }
+            settle();
+        } while (!m_deferred.empty());
     }
 
     static std::vector<db::Call> calls_of(const std::vector<Deferred>& outcomes) {
@@ -870,10 +885,48 @@ private:
         std::optional<Uuid> marked; // the row whose mark ends the calls, if any
         bool shared = false;        // the outcome and the mark are one call (one result)
     };
+
+    // A transaction of send_ahead() that failed with the connection still good (at
+    // COMMIT, say, by a deferred constraint): none of it was written. Its row's mark did
+    // not take, so the row is not sent but released with the reason (accept_mark()); its
+    // outcomes are written again with the next step, once. False (the batch fails) when
+    // they failed before, or when the transaction had no mark to blame.
+    bool unmarked(Flight flight, const db::DbError& e) {
+        const auto failed_before = [](const Deferred& d) { return d.again; };
+        if (!flight.marked || std::any_of(flight.outcomes.begin(), flight.outcomes.end(),
+                                          failed_before)) {
+            return false;
+        }
+        for (auto& d : flight.outcomes) {
+            d.again = true;
+        }
+        m_deferred.insert(m_deferred.begin(), std::make_move_iterator(flight.outcomes.begin()),
+                          std::make_move_iterator(flight.outcomes.end()));
+        m_unmarked.emplace_back(*flight.marked, "the send-started mark did not commit: " +
+                                                    e.server_message());
+        m_marks.emplace_back(*flight.marked, db::Result());
+        return true;
+    }
+
+    // Releases the row when its mark failed (unmarked()), with the reason; it is not sent.
+    void release_unmarked(const queue::EmailQueueItem& item) {
+        const auto it = std::find_if(m_unmarked.begin(), m_unmarked.end(),
+                                     [&](const auto& u) { return u.first == item.id; });
+        if (it == m_unmarked.end()) {
+            return;
+        }
+        const auto reason = std::move(it->second);
+        m_unmarked.erase(it);
+        note(log::Level::warn, about(item), "not sent, released: " + reason);
+        release({item.id}, reason);
+    }
+
     std::deque<Flight> m_flights;
     std::optional<db::Pool::Lease> m_held;
     // Marks read back and not yet taken by read_mark(): row, result.
     std::vector<std::pair<Uuid, db::Result>> m_marks;
+    // Rows whose mark failed, to release when read_mark() takes it: row, reason.
+    std::vector<std::pair<Uuid, std::string>> m_unmarked;
     // The claimed rows in send order; those read so far (m_chunk, from m_chunk_pos on,
     // still to go) and where the next chunk starts.
     std::vector<Uuid> m_ids;

@@ -55,6 +55,9 @@ Expected<Timestamp> parse_timestamp(std::string_view text, bool allow_no_zone) {
     if (!ymd.ok()) {
         return bad_time(text, "no such date");
     }
+    if (*y < k_min_year) {
+        return bad_time(text, fmt::format("year before {}", k_min_year));
+    }
     if (p >= text.size() || (text[p] != 'T' && text[p] != 't' && text[p] != ' ')) {
         return bad_time(text, "missing time of day");
     }
@@ -195,6 +198,10 @@ Expected<Seconds> parse_duration(std::string_view text) {
         }
         ++p;
         total += n * unit;
+        if (total > k_max_duration.count()) {
+            return fail(fmt::format("duration '{}' is too large (at most {}, 100 years)",
+                                    text.substr(0, 64), format_duration(k_max_duration)));
+        }
     }
     return Seconds{total};
 }

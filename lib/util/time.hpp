@@ -12,6 +12,13 @@ namespace eq {
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 using Seconds = std::chrono::seconds;
 
+// The bounds of what the parsers accept, so that arithmetic on a parsed value (a cutoff
+// = now - duration) can never overflow a Timestamp (about +-292,000 years in
+// microseconds) or leave PostgreSQL's range: durations up to 100 years, years from 0001
+// to 9999 (four digits; PostgreSQL has no year 0).
+constexpr Seconds k_max_duration{36500LL * 86400};
+constexpr int k_min_year = 1;
+
 // Parses ISO 8601 / RFC 3339 ("2026-05-01T09:00:00+02:00", "...Z") and PostgreSQL's
 // ISO output ("2026-05-01 07:00:00.25+00"). A zone is required unless allow_no_zone,
 // in which case a time without one is read as UTC.

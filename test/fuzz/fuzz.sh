@@ -26,12 +26,14 @@ sources_of() {
     fernet) echo lib/crypto/fernet.cpp lib/util/base64.cpp ;;
     config) echo lib/config/config.cpp lib/log/log.cpp lib/util/json.cpp lib/util/strings.cpp \
         lib/util/time.cpp lib/util/utf8.cpp ;;
+    html) echo lib/content/html.cpp lib/util/strings.cpp lib/util/utf8.cpp ;;
+    json) echo lib/util/json.cpp lib/util/utf8.cpp ;;
     *) echo "fuzz: unknown target '$1'" >&2; exit 2 ;;
     esac
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(template header address fernet config)
+[ ${#targets[@]} -gt 0 ] || targets=(template header address fernet config html json)
 mkdir -p "$out"
 for t in "${targets[@]}"; do
     bin="$out/$t"

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "support/private_cluster.hpp"
 #include "support/process_fixture.hpp"
 #include "support/smtp_server.hpp"
+#include "support/smtp_sink.hpp"
 
 using namespace eq;
 using namespace eq::test;
@@ -145,4 +147,103 @@ TEST_CASE("the server down at start: a clear error, 69, nothing touched, then it
     check_recovered(f, server, figures);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'held'") == 0);
     figures.write();
+}
+
+namespace {
+
+// One row's send-started mark refused at COMMIT by a deferred constraint trigger; `fast`:
+// a server that answers at once (marks sent ahead with the outcomes), else a slow one
+// (marks written before each dialogue).
+void check_mark_refused_at_commit(bool fast) {
+    SmtpSink sink;
+    SmtpServerOptions slow = slow_server();
+    slow.data_delay = milliseconds(40);
+    SmtpServer server(slow);
+    ProcessFixture f;
+    f.add_provider("mail", fast ? sink.port() : server.port());
+    const auto company = f.company("mail");
+    f.queue_run(company, k_rows, "commit.example");
+    // A deferred constraint trigger refuses, at COMMIT, the send-started mark of one row
+    // (the fourth by address): the UPDATE and its RETURNING succeed, the commit does not.
+    const auto chosen = f.db.scalar(
+        "SELECT q.id FROM email_queue q JOIN leads l ON l.id = q.lead_id ORDER BY l.email "
+        "OFFSET 3 LIMIT 1");
+    const auto chosen_email = f.db.scalar(
+        "SELECT l.email FROM email_queue q JOIN leads l ON l.id = q.lead_id WHERE q.id = '" +
+        chosen + "'");
+    f.db.exec(fmt::format(
+        "CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN IF NEW.id = '{}' AND NEW.send_started_at IS NOT NULL THEN"
+        " RAISE EXCEPTION 'mark refused at commit'; END IF; RETURN NULL; END $$;"
+        "CREATE CONSTRAINT TRIGGER refuse_mark AFTER UPDATE ON email_queue DEFERRABLE "
+        "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_mark()",
+        chosen));
+    const auto r = f.process({"--log-level", "info"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    const auto received = [&] {
+        std::vector<std::string> to;
+        if (fast) {
+            for (const auto& m : sink.messages()) {
+                to.insert(to.end(), m.rcpt_to.begin(), m.rcpt_to.end());
+            }
+        } else {
+            for (const auto& m : server.messages()) {
+                const auto at = m.find("\nTo: ");
+                to.push_back(at == std::string::npos ? m : m.substr(at, m.find('\n', at + 1) - at));
+            }
+        }
+        return to;
+    };
+    std::this_thread::sleep_for(milliseconds(300));
+    const auto first = received();
+    const auto to_chosen = std::count_if(first.begin(), first.end(), [&](const auto& t) {
+        return t.find(chosen_email) != std::string::npos;
+    });
+    // Nothing went to the row whose mark did not commit; every other row was sent.
+    CHECK(to_chosen == 0);
+    CHECK(first.size() == static_cast<std::size_t>(k_rows - 1));
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == k_rows - 1);
+    // The row is kept, pending, with the reason, and was never marked as sent or started.
+    CHECK(f.db.scalar("SELECT status || ' ' || coalesce(error_message, '') || ' ' || "
+                      "(send_started_at IS NULL)::text FROM email_queue WHERE id = '" +
+                      chosen + "'") ==
+          "pending the send-started mark did not commit: mark refused at commit true");
+    CHECK(r.err.find("not sent, released: the send-started mark did not commit") !=
+          std::string::npos);
+
+    // Once the database takes the mark, the row goes, once.
+    f.db.exec("DROP TRIGGER refuse_mark ON email_queue");
+    f.db.exec("UPDATE email_queue SET scheduled_for = now() WHERE status = 'pending'");
+    const auto again = f.process();
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    std::this_thread::sleep_for(milliseconds(300));
+    const auto all = received();
+    CHECK(all.size() == static_cast<std::size_t>(k_rows));
+    CHECK(std::count_if(all.begin(), all.end(), [&](const auto& t) {
+              return t.find(chosen_email) != std::string::npos;
+          }) == 1);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == k_rows);
+
+    Figures figures("dbfault");
+    figures.add("rows", k_rows);
+    figures.add("rows_lost", k_rows - f.count("SELECT count(*) FROM email_queue"));
+    figures.add("commit_failures_injected");
+    figures.add("sends_after_uncommitted_mark", to_chosen);
+    figures.write();
+}
+
+} // namespace
+
+TEST_CASE("a send-started mark whose COMMIT fails is never followed by a send (marks sent "
+          "ahead)",
+          "[dbfault]") {
+    check_mark_refused_at_commit(true);
+}
+
+TEST_CASE("a send-started mark whose COMMIT fails is never followed by a send (marks written "
+          "one by one)",
+          "[dbfault]") {
+    check_mark_refused_at_commit(false);
 }

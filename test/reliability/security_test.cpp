@@ -16,6 +16,7 @@
 #include "support/programs.hpp"
 #include "support/smtp_server.hpp"
 #include "support/smtp_sink.hpp"
+#include "util/json.hpp"
 
 using namespace eq;
 using namespace eq::test;
@@ -240,5 +241,126 @@ TEST_CASE("SQL metacharacters on every command line are refused or taken as data
                       "FROM companies) || ' ' || (SELECT count(*) FROM do_not_email) || ' ' || "
                       "(SELECT count(*) FROM campaign_runs)") == before);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 2);
+    figures.write();
+}
+
+TEST_CASE("a configuration file group or others can write is refused with 78 by every program",
+          "[security]") {
+    TempDir dir;
+    Figures figures("security");
+    for (const unsigned mode : {0664U, 0646U, 0666U, 0620U}) {
+        const auto path = dir.write("emailqueue.yaml", "log:\n  level: warn\n", mode);
+        for (const auto& [program, args] :
+             std::vector<std::pair<std::string, std::vector<std::string>>>{
+                 {"queue-process", {}}, {"queue-admin", {"status"}}, {"queue-enqueue", {"--due"}}}) {
+            std::vector<std::string> argv{"--config", path};
+            argv.insert(argv.end(), args.begin(), args.end());
+            const auto r = run_program_without_db(program, argv);
+            INFO(program << " mode " << std::oct << mode << "\n" << r.err);
+            CHECK(r.exit_code == 78);
+            CHECK(r.err.find(path + ": group or others can write it") != std::string::npos);
+            CHECK(r.err.find("hint: chmod go-w " + path) != std::string::npos);
+            figures.add("unsafe_config_files_refused");
+        }
+    }
+    // Readable by others is fine for a file without secrets (0644, as packages install it).
+    const auto path = dir.write("emailqueue.yaml", "log:\n  level: warn\n", 0644);
+    CHECK(run_program_without_db("queue-admin", {"--config", path, "status"}).exit_code == 69);
+    figures.write();
+}
+
+TEST_CASE("the database password is redacted wherever an error quotes it, syslog and json too",
+          "[security]") {
+    // libpq quotes a malformed part of a URI in its error, the password included; and an
+    // invalid value of any keyword, here one holding PGPASSWORD's value.
+    const std::string password = "dbsecret-%zz-7f3a\"q\\";
+    const std::string pgpassword = "pgpass-0a1b2c3d";
+    const std::vector<std::map<std::string, std::string>> environments{
+        {{"DATABASE_URL", "postgresql://worker:" + password + "@127.0.0.1:1/emailqueue"}},
+        {{"DATABASE_URL", "postgresql://127.0.0.1:1/emailqueue?sslmode=" + pgpassword},
+         {"PGPASSWORD", pgpassword}}};
+    Captured c;
+    for (const auto& env : environments) {
+        for (const auto* format : {"text", "json", "syslog"}) {
+            for (const auto& [program, args] :
+                 std::vector<std::pair<std::string, std::vector<std::string>>>{
+                     {"queue-process", {}},
+                     {"queue-admin", {"status"}},
+                     {"queue-enqueue", {"--due"}}}) {
+                std::vector<std::string> argv{"--log-format", format};
+                argv.insert(argv.end(), args.begin(), args.end());
+                const auto r = run_program_without_db(program, argv, env);
+                INFO(program << " " << format << "\n" << r.err);
+                CHECK(r.exit_code != 0);
+                CHECK(r.err.find("[redacted]") != std::string::npos);
+                c.add(program + " --log-format " + format, r);
+            }
+        }
+    }
+    for (const auto& secret : {password, std::string("dbsecret-%zz-7f3a"), pgpassword}) {
+        INFO(secret);
+        CHECK(c.text.find(secret) == std::string::npos);
+    }
+    CHECK(c.text.find("dbsecret") == std::string::npos);
+    Figures figures("security");
+    figures.add("secret_scan_runs", c.runs);
+    figures.add("secrets_found", 0);
+    figures.write();
+}
+
+TEST_CASE("the content generator inherits only its standard streams, no core limit, and cannot "
+          "read queue-process's environment",
+          "[security]") {
+    // Two companies, two workers: while one worker runs the generator, the other holds an
+    // SMTP connection open (a batch keeps one), and its own connection from the message
+    // before is open too.
+    SmtpSink sink;
+    SmtpSink other_sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    f.add_provider("other", other_sink.port());
+    TempDir dir;
+    const auto probe = dir.write("probe.py", R"(import json, os, resource, sys
+sys.stdin.read()
+fds = []
+for fd in range(3, 1024):
+    try:
+        os.fstat(fd)
+        fds.append(fd)
+    except OSError:
+        pass
+try:
+    with open("/proc/%d/environ" % os.getppid(), "rb") as f:
+        environ = "read %d bytes" % len(f.read())
+except OSError as e:
+    environ = "refused: " + e.strerror
+core = resource.getrlimit(resource.RLIMIT_CORE)
+with open(sys.argv[1], "a") as out:
+    out.write(json.dumps({"fds": fds, "environ": environ, "core": list(core)}) + "\n")
+print(json.dumps({"subject": "Hi", "body": "<p>Hi</p>"}))
+)");
+    const auto report = dir.file("report.jsonl");
+    f.set("content", "generator", "command");
+    f.set("content", "command", "'exec /usr/bin/python3 " + probe + " " + report + "'");
+    f.set("processing", "concurrency", "2");
+    f.queue_run(f.company("sink", "Fast Ltd", "sender@fast.example"), 3, "fast.example");
+    f.queue_run(f.company("other", "Other Ltd"), 3, "other.example");
+    const auto r = f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 6);
+    std::istringstream lines(read_file(report));
+    int generators = 0;
+    for (std::string line; std::getline(lines, line); ++generators) {
+        INFO(line);
+        const auto j = Json::parse(line);
+        REQUIRE(j.ok());
+        CHECK(j->find("fds")->as_array().empty());
+        CHECK(j->find("environ")->as_string().starts_with("refused: "));
+        CHECK(j->find("core")->as_array().at(0).as_int() == 0);
+    }
+    CHECK(generators == 6);
+    Figures figures("security");
+    figures.add("generator_runs_probed", generators);
     figures.write();
 }

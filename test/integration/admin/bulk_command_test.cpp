@@ -164,3 +164,33 @@ TEST_CASE("purge deletes old finished rows of finished runs in chunks", "[admin]
     CHECK(f.admin({"purge"}).exit_code == 64);
     CHECK(f.db.count("SELECT count(*) FROM email_queue") == 3);
 }
+
+TEST_CASE("purge and retry refuse durations too large to subtract from now, changing nothing",
+          "[admin][purge][retry]") {
+    AdminFixture f;
+    f.db.exec(
+        fmt::format("UPDATE campaign_runs SET status = 'completed' WHERE id = '{}'", f.run.str()));
+    const auto sent = f.add_row({.status = "sent", .processed_ago = 40 * 86400.0});
+    const auto failed = f.add_row({.status = "failed",
+                                   .processed_ago = 40 * 86400.0,
+                                   .retry_count = 3,
+                                   .error = "connection timed out"});
+    // 20,000,000 weeks is 1.2e19 microseconds: before the bound, now - that wrapped round
+    // to a cutoff in year 6665, which passed the 24-hour guard and purged everything.
+    for (const auto* age : {"20000000w", "5300w", "36501d", "100000000w99999999w"}) {
+        INFO(age);
+        const auto purge = f.admin({"purge", "--older-than", age});
+        CHECK(purge.exit_code == 64);
+        CHECK(purge.err.find("is too large") != std::string::npos);
+        const auto retry = f.admin({"retry", "--since", age});
+        CHECK(retry.exit_code == 64);
+        CHECK(retry.err.find("is too large") != std::string::npos);
+    }
+    CHECK(f.admin({"retry", "--since", "0000-01-01T00:00:00Z"}).exit_code == 64);
+    CHECK(f.db.count("SELECT count(*) FROM email_queue") == 2);
+    CHECK(f.status_of(sent) == "sent");
+    CHECK(f.status_of(failed) == "failed");
+    CHECK(field(f, failed, "retry_count") == "3");
+    // The largest duration taken still works.
+    CHECK(f.json({"purge", "--older-than", "36500d", "--dry-run"}).find("rows")->as_int() == 0);
+}

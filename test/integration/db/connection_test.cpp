@@ -203,3 +203,45 @@ TEST_CASE("several pipelines on their way at once are read back in order, each o
     CHECK(conn.one(k_prepared, k_max.sql).only().integer("n") == 1);
     CHECK(conn.one(k_count, "c").only().integer("n") == 1);
 }
+
+TEST_CASE("a pipeline whose COMMIT fails throws, alone or among others on their way", "[db]") {
+    TestDatabase tdb;
+    // A deferred constraint trigger: the statements succeed, the COMMIT at the sync fails.
+    tdb.exec("CREATE TABLE t (v text UNIQUE);"
+             "CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$"
+             " BEGIN IF NEW.v = 'bad' THEN RAISE EXCEPTION 'bad refused at commit'; END IF;"
+             " RETURN NULL; END $$;"
+             "CREATE CONSTRAINT TRIGGER refuse_bad AFTER INSERT ON t DEFERRABLE INITIALLY "
+             "DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_bad()");
+    auto conn = tdb.connect();
+    CHECK_THROWS_WITH(conn.pipeline({db::call(k_insert, db::Shape::none, "x"),
+                                     db::call(k_insert, db::Shape::none, "bad"),
+                                     db::call(k_echo, db::Shape::one, "e", 1)}),
+                      Catch::Contains("statement 'commit after 'echo'' failed: bad refused at "
+                                      "commit"));
+    CHECK(tdb.scalar("SELECT count(*) FROM t") == "0");
+    CHECK_FALSE(conn.in_transaction());
+    CHECK(conn.one(k_echo, "after", 2).only().text("v") == "after");
+
+    // Sent ahead: the failing group throws on collect(); the groups before and after it
+    // are their own transactions and commit.
+    const std::vector<db::Call> before{db::call(k_insert, db::Shape::none, "a")};
+    const std::vector<db::Call> failing{db::call(k_insert, db::Shape::none, "bad"),
+                                        db::call(k_echo, db::Shape::one, "f", 3)};
+    const std::vector<db::Call> after{db::call(k_insert, db::Shape::none, "c"),
+                                      db::call(k_echo, db::Shape::one, "g", 4)};
+    conn.send(before);
+    conn.send(failing);
+    conn.send(after);
+    CHECK(conn.collect(before)[0].affected() == 1);
+    try {
+        conn.collect(failing);
+        FAIL("a failed COMMIT was read as a success");
+    } catch (const db::DbError& e) {
+        CHECK(e.server_message() == "bad refused at commit");
+        CHECK(e.code() == ExitCode::internal); // P0001: raised by a trigger
+    }
+    CHECK(conn.collect(after)[1].only().text("v") == "g");
+    CHECK_FALSE(conn.in_transaction());
+    CHECK(tdb.scalar("SELECT string_agg(v, ',' ORDER BY v) FROM t") == "a,c");
+}

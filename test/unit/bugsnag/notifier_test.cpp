@@ -2,6 +2,7 @@
 
 #include "bugsnag/notifier.hpp"
 #include "db/connection.hpp"
+#include "log/log.hpp"
 #include "util/error.hpp"
 
 using namespace eq;
@@ -65,4 +66,15 @@ TEST_CASE("without an API key nothing is sent", "[bugsnag]") {
     const auto r = n.notify({bugsnag::Event{.error_class = "x", .message = "m"}});
     REQUIRE(r.ok());
     CHECK_FALSE(*r);
+}
+
+TEST_CASE("registered secrets are redacted from every message before it is cut", "[bugsnag]") {
+    const std::string secret = "bugsnag-\"secret\"-91ab";
+    log::add_secret(secret);
+    const auto p = bugsnag::payload(
+        settings(), {bugsnag::Event{.error_class = "database", .message = "failed: " + secret}});
+    const auto& e = p.find("events")->as_array().at(0);
+    CHECK(e.find("exceptions")->as_array().at(0).find("message")->as_string() ==
+          "failed: [redacted]");
+    CHECK(p.dump().find("secret") == std::string::npos);
 }

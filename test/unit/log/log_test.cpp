@@ -1,4 +1,7 @@
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "log/log.hpp"
 #include "util/json.hpp"
@@ -54,4 +57,44 @@ TEST_CASE("registered secrets are redacted wherever they occur", "[log]") {
           "key [redacted] and [redacted] again");
     CHECK(log::redact("nothing here", {"s3cret-key", ""}) == "nothing here");
     CHECK(log::redact("aaaa", {"aa"}) == "[redacted][redacted]");
+}
+
+namespace {
+
+// What log::write puts on stderr while `f` runs.
+template <class F> std::string stderr_of(F&& f) {
+    std::fflush(stderr);
+    const int saved = ::dup(STDERR_FILENO);
+    std::FILE* tmp = std::tmpfile();
+    ::dup2(::fileno(tmp), STDERR_FILENO);
+    f();
+    std::fflush(stderr);
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::string out;
+    std::rewind(tmp);
+    for (int c; (c = std::fgetc(tmp)) != EOF;) {
+        out.push_back(static_cast<char>(c));
+    }
+    std::fclose(tmp);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a secret JSON escapes is still redacted in JSON lines and by redact_secrets", "[log]") {
+    const std::string secret = "pa\"ss\\wo\trd-7c1e";
+    log::add_secret(secret);
+    const auto before = log::settings();
+    log::configure({.program = "queue-process", .level = log::Level::info,
+                    .format = log::Format::json});
+    const auto out = stderr_of([&] { log::error("refused: " + secret, {}, "try " + secret); });
+    log::configure(before);
+    INFO(out);
+    const auto line = Json::parse(out);
+    REQUIRE(line.ok());
+    CHECK(line->find("message")->as_string() == "refused: [redacted]");
+    CHECK(line->find("hint")->as_string() == "try [redacted]");
+    CHECK(out.find("ss\\\\wo") == std::string::npos); // the escaped form is gone too
+    CHECK(log::redact_secrets("x " + secret + " y") == "x [redacted] y");
 }

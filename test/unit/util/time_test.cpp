@@ -55,6 +55,26 @@ TEST_CASE("durations need a unit and add up", "[time]") {
     CHECK_FALSE(parse_duration("m").ok());
 }
 
+TEST_CASE("durations and years are bounded so arithmetic on them cannot overflow", "[time]") {
+    CHECK(parse_duration("36500d")->count() == 36500LL * 86400);
+    CHECK(parse_duration("5214w")->count() == 5214LL * 7 * 86400);
+    for (const char* big : {"36501d", "5215w", "876001h", "20000000w", "100000000w",
+                            "100000000w100000000w100000000w", "99999999999h", "36500d1s"}) {
+        INFO(big);
+        const auto d = parse_duration(big);
+        REQUIRE_FALSE(d.ok());
+        CHECK(d.error().find("too large") != std::string::npos);
+    }
+    // A cutoff of now minus the largest duration is still a time PostgreSQL can take.
+    const auto now = *parse_timestamp("2026-05-01T00:00:00Z");
+    CHECK(format_timestamp(now - k_max_duration).starts_with("1926-"));
+    CHECK(parse_timestamp("0001-01-01T00:00:00Z").ok());
+    CHECK(parse_timestamp("9999-12-31T23:59:59Z").ok());
+    const auto year0 = parse_timestamp("0000-01-01T00:00:00Z");
+    REQUIRE_FALSE(year0.ok());
+    CHECK(year0.error().find("year before 1") != std::string::npos);
+}
+
 TEST_CASE("durations print with their two largest units", "[time]") {
     CHECK(format_duration(seconds{45}) == "45s");
     CHECK(format_duration(seconds{725}) == "12m 5s");
