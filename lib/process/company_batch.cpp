@@ -257,7 +257,10 @@ private:
         try {
             results = (*m_held)->collect(flight.calls);
         } catch (const db::DbError& e) {
-            if (!(*m_held)->is_open() || !unmarked(std::move(flight), e)) {
+            // A pooler between us and the server (prepared statements gone) is no row's
+            // doing: the batch stops and its rows are given back.
+            const bool pooler = dynamic_cast<const db::PoolModeError*>(&e) != nullptr;
+            if (!(*m_held)->is_open() || pooler || !unmarked(std::move(flight), e)) {
                 m_flights.clear();
                 m_held.reset();
                 throw;
@@ -354,10 +357,7 @@ private:
             const auto limit = static_cast<std::int64_t>(m_plan.sends.size());
             std::vector<Uuid> ids;
             if (m_ctx.dry_run) {
-                for (const auto& item :
-                     queue::get_next_emails_to_process(c, m_company, static_cast<int>(limit))) {
-                    ids.push_back(item.id);
-                }
+                ids = queue::claimable_rows(c, m_company, limit);
             } else {
                 ids =
                     queue::claim_rows(c, m_company, limit, m_ctx.worker, m_config.processing.lease);
@@ -503,6 +503,10 @@ private:
         }
         if (!row.campaign_found) {
             fail(item, "the campaign no longer exists");
+            return std::nullopt;
+        }
+        if (!row.lead_problem.empty()) {
+            fail(item, row.lead_problem);
             return std::nullopt;
         }
         std::string to = row.lead_email.value_or("");
@@ -893,8 +897,8 @@ private:
     // they failed before, or when the transaction had no mark to blame.
     bool unmarked(Flight flight, const db::DbError& e) {
         const auto failed_before = [](const Deferred& d) { return d.again; };
-        if (!flight.marked || std::any_of(flight.outcomes.begin(), flight.outcomes.end(),
-                                          failed_before)) {
+        if (!flight.marked ||
+            std::any_of(flight.outcomes.begin(), flight.outcomes.end(), failed_before)) {
             return false;
         }
         for (auto& d : flight.outcomes) {
@@ -902,8 +906,8 @@ private:
         }
         m_deferred.insert(m_deferred.begin(), std::make_move_iterator(flight.outcomes.begin()),
                           std::make_move_iterator(flight.outcomes.end()));
-        m_unmarked.emplace_back(*flight.marked, "the send-started mark did not commit: " +
-                                                    e.server_message());
+        m_unmarked.emplace_back(*flight.marked,
+                                "the send-started mark did not commit: " + e.server_message());
         m_marks.emplace_back(*flight.marked, db::Result());
         return true;
     }

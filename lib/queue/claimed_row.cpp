@@ -36,12 +36,16 @@ constexpr db::Statement k_load_campaigns{
     "SELECT ca.id, ca.template, to_jsonb(ca)::text AS campaign_json FROM campaigns ca"
     " WHERE ca.id IN (SELECT campaign_id FROM email_queue WHERE id = ANY($1::uuid[]))"};
 
-Json json_column(const db::Row& row, std::string_view column) {
+Expected<Json> parse_column(const db::Row& row, std::string_view column) {
     const auto text = row.opt_text(column);
     if (!text) {
         return Json();
     }
-    auto parsed = Json::parse(*text);
+    return Json::parse(*text);
+}
+
+Json json_column(const db::Row& row, std::string_view column) {
+    auto parsed = parse_column(row, column);
     if (!parsed) {
         throw Error(ExitCode::internal,
                     fmt::format("load_claimed_rows: column {}: {}", column, parsed.error()));
@@ -72,7 +76,11 @@ std::vector<ClaimedRow> load_claimed_rows(db::Connection& conn, const std::vecto
         c.campaign_found = row.boolean("campaign_found");
         c.lead_email = row.opt_text("lead_email");
         c.suppressed = row.boolean("suppressed");
-        c.lead = json_column(row, "lead_json");
+        if (auto lead = parse_column(row, "lead_json")) {
+            c.lead = std::move(lead).value();
+        } else {
+            c.lead_problem = "the lead's columns cannot be read: " + lead.error();
+        }
         if (const auto it = campaigns.find(c.item.campaign_id); it != campaigns.end()) {
             c.campaign_template = it->second.template_text;
             c.campaign = it->second.fields;

@@ -21,7 +21,10 @@ struct ClaimedRow {
     // The address is on do_not_email for this company or for every company
     // (compared case-insensitively).
     bool suppressed = false;
-    Json lead;     // every column of the lead, as a JSON object (null when not found)
+    Json lead; // every column of the lead, as a JSON object (null when not found)
+    // Why the lead's columns could not be read (JSON nested too deep, say): the row
+    // fails on its own, the rest of the batch is unaffected. Empty when they could.
+    std::string lead_problem;
     Json campaign; // every column of the campaign (null when not found)
 };
 

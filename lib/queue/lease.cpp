@@ -15,19 +15,24 @@ constexpr int k_company_lock_space = 0x65710001;
 constexpr db::Statement k_lock_company{"lock_company",
                                        "SELECT pg_advisory_xact_lock($1, hashtext($2::text))"};
 
+// The company's ($1) rows a claim takes, in send order, at most $2: due, pending, of an
+// active run, and inside the sending window.
+#define EQ_CLAIMABLE                                                                               \
+    " SELECT q.id FROM email_queue q"                                                              \
+    " WHERE q.company_id = $1 AND q.status = 'pending' AND q.scheduled_for <= now()"               \
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue_runs r"                                          \
+    "                   WHERE r.campaign_run_id = q.campaign_run_id AND r.control <> 'active')"    \
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue_schedules s WHERE s.company_id = $1"             \
+    "     AND NOT email_queue_window_open(now(), email_queue_send_zone(q.lead_id, s.timezone),"    \
+    "       s.days, s.window_start, s.window_end, s.company_id))"                                  \
+    " ORDER BY q.priority DESC, q.created_at, q.id"                                                \
+    " LIMIT $2"
+
+constexpr db::Statement k_claimable{"claimable_rows", EQ_CLAIMABLE};
+
 constexpr db::Statement k_claim{
     "claim_rows",
-    "WITH picked AS ("
-    " SELECT q.id FROM email_queue q"
-    " WHERE q.company_id = $1 AND q.status = 'pending' AND q.scheduled_for <= now()"
-    "   AND NOT EXISTS (SELECT 1 FROM email_queue_runs r"
-    "                   WHERE r.campaign_run_id = q.campaign_run_id AND r.control <> 'active')"
-    "   AND NOT EXISTS (SELECT 1 FROM email_queue_schedules s WHERE s.company_id = $1"
-    "     AND NOT email_queue_window_open(now(), email_queue_send_zone(q.lead_id, s.timezone),"
-    "       s.days, s.window_start, s.window_end, s.company_id))"
-    " ORDER BY q.priority DESC, q.created_at, q.id"
-    " LIMIT $2"
-    " FOR UPDATE OF q SKIP LOCKED)"
+    "WITH picked AS (" EQ_CLAIMABLE " FOR UPDATE OF q SKIP LOCKED)"
     " UPDATE email_queue q SET status = 'processing', claimed_by = $3, claimed_at = now(),"
     "   lease_until = now() + make_interval(secs => $4), send_started_at = NULL"
     " FROM picked WHERE q.id = picked.id"
@@ -127,6 +132,17 @@ std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::
     ids.reserve(rows.size());
     for (auto& r : rows) {
         ids.push_back(std::move(r.id));
+    }
+    return ids;
+}
+
+std::vector<Uuid> claimable_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit) {
+    std::vector<Uuid> ids;
+    if (limit <= 0) {
+        return ids;
+    }
+    for (const auto row : conn.rows(k_claimable, company_id, limit)) {
+        ids.push_back(row.uuid("id"));
     }
     return ids;
 }

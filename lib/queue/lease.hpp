@@ -80,6 +80,10 @@ void lock_company(db::Connection& conn, const Uuid& company_id);
 std::vector<Uuid> claim_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit,
                              const std::string& worker, Seconds lease);
 
+// The rows claim_rows() would claim now, in send order, without claiming them: for dry
+// runs, which see the windows and paused runs as a real run does.
+std::vector<Uuid> claimable_rows(db::Connection& conn, const Uuid& company_id, std::int64_t limit);
+
 // Marks the row as being sent now, durably, storing the Message-ID it goes out with
 // (sent_message_id: kept if the row has one already) and its email log
 // (sent_email_log_id: kept if the row has one, else its thread's, else `email_log_id`

@@ -27,7 +27,9 @@ constexpr db::Statement k_next_send{
     " ON CONFLICT (company_id) DO UPDATE SET next_send_at = EXCLUDED.next_send_at,"
     "   updated_at = now()"};
 
-constexpr db::Statement k_now{"database_clock", "SELECT now() AS now"};
+// clock_timestamp(), not now(): a batch reads it after waiting for its company's lock,
+// and now() is when the transaction began, before that wait.
+constexpr db::Statement k_now{"database_clock", "SELECT clock_timestamp() AS now"};
 
 } // namespace
 

@@ -33,7 +33,8 @@ Timestamp hold_company(db::Connection& conn, const Uuid& company_id, const std::
 // run planned). Call under the company's lock.
 void set_next_send_at(db::Connection& conn, const Uuid& company_id, Timestamp at);
 
-// The database's clock, for policies that take the time as an argument.
+// The database's clock at this moment (not the transaction's start), for policies that
+// take the time as an argument.
 Timestamp database_clock(db::Connection& conn);
 
 } // namespace eq::throttle

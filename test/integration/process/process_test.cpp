@@ -531,3 +531,21 @@ TEST_CASE("queue-process without the encryption settings or a database fails cle
     CHECK(no_db.exit_code == 69);
     CHECK(no_db.err.find("cannot connect to the database") != std::string::npos);
 }
+
+TEST_CASE("a lead whose columns nest too deep fails that row, not the batch", "[process]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    f.queue_run(f.company("sink"), 3);
+    f.db.exec("ALTER TABLE leads ADD COLUMN enriched_data jsonb");
+    f.db.exec("UPDATE leads SET enriched_data = (repeat('[', 300) || repeat(']', 300))::jsonb "
+              "WHERE email = 'lead0@x.example'");
+    const auto r = f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.db.scalar("SELECT status || ': ' || error_message FROM email_queue q JOIN leads l "
+                      "ON l.id = q.lead_id WHERE l.email = 'lead0@x.example'")
+              .starts_with("failed: the lead's columns cannot be read"));
+    CHECK(sink.wait_for_messages(2).size() == 2);
+}

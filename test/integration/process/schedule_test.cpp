@@ -1,12 +1,15 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <thread>
+
 #include "support/process_fixture.hpp"
 #include "support/smtp_sink.hpp"
 #include "util/json.hpp"
 
 using namespace eq;
 using namespace eq::test;
+using namespace std::chrono;
 
 // Sending windows, pacing, ramp-up, bounces and auto-pause, end to end: queue-process
 // against the private PostgreSQL and a real smtp-sink, with times set in the database.
@@ -259,4 +262,56 @@ TEST_CASE("a run at or under its failure threshold goes on", "[process][schedule
     REQUIRE(f.process().exit_code == 0);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
     CHECK(f.count("SELECT count(*) FROM email_queue_runs WHERE control = 'paused'") == 0);
+}
+
+TEST_CASE("a paced company's next slot counts from after its lock was taken, not before",
+          "[process][schedule][pacing]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    f.queue_run(company, 3);
+    f.set("processing", "run_length", "1s");
+    schedule(f, company, "min_gap_seconds", "5");
+    // Another transaction holds the company's lock for 3 s while the run starts.
+    auto holder = f.db.connect();
+    db::Transaction tx(holder);
+    holder.run("SELECT pg_advisory_xact_lock(1701904385, hashtext('" + company.str() + "'))",
+               "test_hold_company_lock");
+    TempDir logs;
+    const auto p = f.start(logs.file("run.log"));
+    std::this_thread::sleep_for(seconds(3));
+    tx.commit();
+    REQUIRE(p->wait() == 0);
+    REQUIRE(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 1);
+    // The next slot is a whole gap after the send, not after the run began waiting.
+    CHECK(f.db.scalar("SELECT next_send_at >= (SELECT max(send_started_at) FROM email_queue) + "
+                      "interval '4500 milliseconds' FROM email_queue_companies") == "t");
+}
+
+TEST_CASE("a dry run counts only what a real run would send: paused runs and closed windows "
+          "left out",
+          "[process][schedule]") {
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    const auto run = f.queue_run(company, 3);
+    const auto would_send = [&] {
+        const auto r = f.process({"--dry-run", "--json"});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        auto j = Json::parse(r.out);
+        REQUIRE(j.ok());
+        return j->find("sent")->as_int();
+    };
+    f.db.exec("INSERT INTO email_queue_runs (campaign_run_id, control) VALUES (" + id_literal(run) +
+              ", 'paused')");
+    CHECK(would_send() == 0);
+    f.db.exec("UPDATE email_queue_runs SET control = 'active'");
+    schedule(f, company, "timezone, days", "'UTC', 0"); // a window that never opens
+    CHECK(would_send() == 0);
+    f.db.exec("DELETE FROM email_queue_schedules");
+    CHECK(would_send() == 3);
+    CHECK(sink.messages().empty());
 }
