@@ -104,6 +104,9 @@ struct Config {
         // Resend a row whose SMTP outcome is unknown instead of holding it for an
         // operator: may deliver it twice. Off by default.
         bool resend_unknown = false;
+        // Hand a lead to the web application's call_queue after its first email, for a
+        // campaign of type email_and_call with trigger_call_on 'after_email_sent'.
+        bool call_handoff = true;
         std::chrono::seconds max_retry_delay{std::chrono::hours(6)};
         // An account-level failure holds the company for hold_delay, doubled for each
         // hold in a row, up to max_hold_delay.
