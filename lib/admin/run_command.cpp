@@ -290,7 +290,7 @@ int complete(const Context& context, const RunOptions& o) {
                                           {"completed", completed},
                                           {"leads_total", progress->leads_total},
                                           {"processed_leads", progress->processed_leads}}));
-    } else if (announce_changes(false)) {
+    } else if (o.dry_run || announce_changes(false)) {
         std::cout << fmt::format("campaign run {} {}completed with {} of leads_total {} leads "
                                  "processed\n",
                                  id.str(), o.dry_run ? "would be " : "", progress->processed_leads,
