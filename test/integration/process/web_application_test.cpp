@@ -535,3 +535,33 @@ TEST_CASE("queue-enqueue fans out a campaign with the web application's template
     CHECK(w.f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(run)) ==
           "completed");
 }
+
+TEST_CASE("two queue-enqueue starters racing on one web-application run queue each lead once",
+          "[web-application][enqueue][concurrency]") {
+    WebApp w;
+    const auto campaign = insert_campaign(w.f.conn, w.company, "<p>{email_body}</p>");
+    const auto run = insert_run(w.f.conn, campaign, "idle");
+    for (int i = 0; i < 50; ++i) {
+        w.lead(fmt::format("lead{}@x.example", i));
+    }
+    w.f.set("content", "generator", "command");
+    w.f.set("content", "command", "'printf ''{\"subject\": \"G\", \"body\": \"<p>g</p>\"}'''");
+    const auto config = w.f.config_path();
+    std::vector<ProcessResult> results(2);
+    {
+        std::vector<std::jthread> threads;
+        for (auto& r : results) {
+            threads.emplace_back([&] {
+                r = run_program("queue-enqueue", {"--config", config, "--run", run.str()}, w.f.db);
+            });
+        }
+    }
+    for (const auto& r : results) {
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+    }
+    CHECK(w.f.count("SELECT count(*) FROM email_queue") == 50);
+    CHECK(w.f.count("SELECT count(DISTINCT lead_id) FROM email_queue") == 50);
+    CHECK(w.f.db.scalar("SELECT status || ' ' || leads_total FROM campaign_runs WHERE id = " +
+                        id_literal(run)) == "running 50");
+}
