@@ -1,5 +1,6 @@
 // queue-admin run list [--company ID] [--active] [--limit N] | run show RUN
 //   | run pause RUN | run resume RUN | run cancel RUN   ([--reason R])
+//   | run complete RUN [--dry-run]
 
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "admin/admin.hpp"
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
+#include "campaign/completion.hpp"
 #include "campaign/run_control.hpp"
 #include "db/connection.hpp"
 
@@ -148,6 +150,7 @@ struct RunOptions {
     std::string limit = "50";
     std::string reason;
     bool active = false;
+    bool dry_run = false;
 };
 
 int list(const Context& context, const RunOptions& o) {
@@ -215,8 +218,12 @@ int show(const Context& context, const RunOptions& o) {
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
     const auto r = load_run(conn, id);
+    const auto waiting = campaign::completion_progress(conn, id)->waiting_reason();
     if (context.common.json) {
-        cli::print_json(run_json(r));
+        auto json = run_json(r);
+        json.set("waiting_for", Json(waiting.empty() ? std::nullopt
+                                                      : std::optional<std::string>(waiting)));
+        cli::print_json(json);
         return 0;
     }
     const auto state = r.state();
@@ -245,6 +252,50 @@ int show(const Context& context, const RunOptions& o) {
               << fmt::format("started    {}\n", format_timestamp(r.started_at()));
     const auto done = r.finished_at();
     std::cout << fmt::format("completed  {}\n", done ? format_timestamp(*done) : "-");
+    if (!waiting.empty()) {
+        std::cout << fmt::format("waiting    {}\n", waiting);
+    }
+    return 0;
+}
+
+// Completes a running run whose queue has drained short of leads_total (the web
+// application stopped queueing its leads), with completion's side effects.
+int complete(const Context& context, const RunOptions& o) {
+    const auto id = uuid_arg(o.run, "run id");
+    const auto config = cli::load_config(context.common);
+    auto conn = cli::connect(config, k_program);
+    const auto progress = campaign::completion_progress(conn, id);
+    if (!progress) {
+        throw Error(ExitCode::not_found, fmt::format("no campaign run {}", id.str()));
+    }
+    if (progress->status != "running") {
+        throw Error(ExitCode::conflict,
+                    fmt::format("campaign run {} is {}, not running", id.str(), progress->status));
+    }
+    if (progress->unfinished_rows > 0) {
+        throw Error(ExitCode::conflict,
+                    fmt::format("campaign run {} has {} queue row(s) pending, processing or held: "
+                                "not completed (cancel it with queue-admin run cancel, or decide "
+                                "its held rows first)",
+                                id.str(), progress->unfinished_rows));
+    }
+    const bool completed = !o.dry_run && campaign::complete_run_by_hand(conn, id);
+    if (!o.dry_run && !completed) {
+        throw Error(ExitCode::conflict,
+                    fmt::format("campaign run {} changed meanwhile: not completed", id.str()));
+    }
+    if (context.common.json) {
+        cli::print_json(Json(Json::Object{{"run_id", id.str()},
+                                          {"dry_run", o.dry_run},
+                                          {"completed", completed},
+                                          {"leads_total", progress->leads_total},
+                                          {"processed_leads", progress->processed_leads}}));
+    } else if (o.dry_run || announce_changes(false)) {
+        std::cout << fmt::format("campaign run {} {}completed with {} of leads_total {} leads "
+                                 "processed\n",
+                                 id.str(), o.dry_run ? "would be " : "", progress->processed_leads,
+                                 progress->leads_total);
+    }
     return 0;
 }
 
@@ -285,7 +336,8 @@ int control(const Context& context, const RunOptions& o, std::string_view verb) 
 } // namespace
 
 void setup_run(CLI::App& app, Context& context) {
-    auto* run = app.add_subcommand("run", "Campaign runs: progress, pause, resume, cancel");
+    auto* run =
+        app.add_subcommand("run", "Campaign runs: progress, pause, resume, cancel, complete");
     run->require_subcommand(1);
     auto o = std::make_shared<RunOptions>();
 
@@ -303,6 +355,14 @@ void setup_run(CLI::App& app, Context& context) {
     show_cmd->add_option("RUN", o->run, "Campaign run id (UUID)")->required();
     show_cmd->callback(
         [&context, o] { context.action = [&context, o] { return show(context, *o); }; });
+
+    auto* complete_cmd = run->add_subcommand(
+        "complete", "Complete a running run whose queue drained short of leads_total, with its "
+                    "end-of-run schedule");
+    complete_cmd->add_option("RUN", o->run, "Campaign run id (UUID)")->required();
+    complete_cmd->add_flag("--dry-run", o->dry_run, "Say what would happen, change nothing");
+    complete_cmd->callback(
+        [&context, o] { context.action = [&context, o] { return complete(context, *o); }; });
 
     for (const auto& [name, help] :
          {std::pair{"pause", "Stop sending a run's rows until it is resumed"},

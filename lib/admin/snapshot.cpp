@@ -6,6 +6,7 @@
 #include <map>
 
 #include "admin/args.hpp"
+#include "campaign/completion.hpp"
 #include "db/connection.hpp"
 #include "policy/ramp_up.hpp"
 #include "throttle/throttle_repository.hpp"
@@ -93,6 +94,17 @@ constexpr db::Statement k_auto_paused{
     " WHERE r.control = 'paused' AND r.auto_paused_at IS NOT NULL"
     "   AND ($1::uuid IS NULL OR ca.company_id = $1)"
     " ORDER BY r.auto_paused_at"};
+
+constexpr db::Statement k_drained{
+    "status_drained_runs",
+    "SELECT * FROM (SELECT ca.company_id, cr.id AS campaign_run_id, cr.leads_total,"
+    " " EQ_RUN_PROCESSED_LEADS("cr.id") " AS processed_leads"
+    " FROM campaign_runs cr JOIN campaigns ca ON ca.id = cr.campaign_id"
+    " WHERE cr.status = 'running' AND ($1::uuid IS NULL OR ca.company_id = $1)"
+    "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = cr.id)"
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = cr.id"
+    "                   AND u.status IN ('pending', 'processing', 'held'))) d"
+    " WHERE processed_leads < leads_total ORDER BY campaign_run_id"};
 
 constexpr db::Statement k_last_run{
     "status_last_run",
@@ -192,6 +204,14 @@ QueueSnapshot load_snapshot(db::Connection& conn, const std::optional<Uuid>& com
         if (auto* c = find(row)) {
             c->auto_paused_runs.push_back(
                 {row.uuid("campaign_run_id"), row.opt_text("control_reason").value_or("")});
+        }
+    }
+    for (const auto row : conn.rows(k_drained, company)) {
+        if (auto* c = find(row)) {
+            c->drained_runs.push_back(
+                {row.uuid("campaign_run_id"),
+                 fmt::format("queue drained with {} of leads_total {} leads processed",
+                             row.integer("processed_leads"), row.integer("leads_total"))});
         }
     }
     tx.commit();

@@ -51,6 +51,9 @@ struct CompanyStatus {
         std::string reason;
     };
     std::vector<AutoPausedRun> auto_paused_runs; // paused by queue-process on failures
+    // Running runs whose queue drained short of leads_total (the web application may
+    // still be queueing their leads), with what they wait for.
+    std::vector<AutoPausedRun> drained_runs;
     policy::SendState send;
     policy::NextSend next;
     std::optional<Timestamp> sendable_since;

@@ -56,6 +56,11 @@ Json hold_json(const CompanyStatus& c, Timestamp now) {
                                      {"campaign_run_id", run.run_id.str()},
                                      {"message", run.reason}}));
     }
+    for (const auto& run : c.drained_runs) {
+        holds.push(Json(Json::Object{{"kind", "run_waiting_for_leads"},
+                                     {"campaign_run_id", run.run_id.str()},
+                                     {"message", run.reason}}));
+    }
     return holds;
 }
 
@@ -198,6 +203,11 @@ void print_company(const CompanyStatus& c, Timestamp now) {
     for (const auto& run : c.auto_paused_runs) {
         note(fmt::format("run {} {} ('run resume' to go on)", run.run_id.str(), run.reason),
              Colour::red);
+    }
+    for (const auto& run : c.drained_runs) {
+        note(fmt::format("run {} still running: {} ('run complete' if no more will come)",
+                         run.run_id.str(), run.reason),
+             Colour::yellow);
     }
 }
 

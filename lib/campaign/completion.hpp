@@ -1,16 +1,30 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "db/connection.hpp"
 #include "util/uuid.hpp"
 
+// A run's processed leads, as completion counts them: the distinct leads whose first
+// email is sent, failed, skipped or cancelled (a follow-up is not a lead; a cancelled
+// duplicate names a lead already counted). RUN is an SQL expression of the run's id.
+#define EQ_RUN_PROCESSED_LEADS(RUN)                                                                \
+    "(SELECT count(DISTINCT p.lead_id) FROM email_queue p WHERE p.campaign_run_id = " RUN          \
+    "   AND p.email_log_id IS NULL AND p.message_id IS NULL"                                       \
+    "   AND p.status IN ('sent', 'failed', 'skipped', 'cancelled'))"
+
 namespace eq::campaign {
 
-// The seed's check_campaign_runs_completion: each of the given runs that is 'running'
-// and has no row left 'pending' or 'processing' becomes 'completed', and its completion
-// time is recorded in email_queue_runs. Rows held for an operator (outcome unknown) do
-// not keep a run open. Returns the runs completed now.
+// The web application's check_campaign_runs_completion: each of the given runs that is
+// 'running', has no row left 'pending', 'processing' or 'held' (an operator decides a
+// held row's outcome first) and whose processed leads (distinct leads whose first email
+// is sent, failed, skipped or cancelled) reach leads_total becomes 'completed'. In the
+// same statement its completion time is recorded in email_queue_runs and, where the
+// application's campaign_message_schedule exists, its end-of-run schedule rows are
+// written (sql/014_run_completion.sql). Returns the runs completed now.
 std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector<Uuid>& run_ids);
 
 // The same for every 'running' run that has queue rows: the runs an invocation killed
@@ -18,5 +32,25 @@ std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector
 // died between its last outcome and the completion). queue-process runs it once per
 // invocation, after recovering expired leases.
 std::vector<Uuid> complete_all_finished_runs(db::Connection& conn);
+
+// queue-admin run complete: the run, if 'running' with no row pending, processing or
+// held, becomes 'completed' with the same side effects, short of leads_total or not.
+// False when it was not completed.
+bool complete_run_by_hand(db::Connection& conn, const Uuid& run_id);
+
+// What completion of a run waits for.
+struct CompletionProgress {
+    std::string status;
+    std::int64_t leads_total = 0;
+    std::int64_t processed_leads = 0;
+    std::int64_t unfinished_rows = 0;
+    std::int64_t rows = 0;
+
+    // Empty unless the run is 'running'; otherwise what keeps it running.
+    std::string waiting_reason() const;
+};
+
+// Nullopt when the run does not exist.
+std::optional<CompletionProgress> completion_progress(db::Connection& conn, const Uuid& run_id);
 
 } // namespace eq::campaign

@@ -349,6 +349,10 @@ const std::vector<KeySpec>& key_table() {
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.processing.resend_unknown = boolean(n, "processing.resend_unknown", at);
                  }},
+                {"processing.call_handoff",
+                 [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
+                     c.processing.call_handoff = boolean(n, "processing.call_handoff", at);
+                 }},
                 {"processing.max_retry_delay",
                  [](Config& c, const YAML::Node& n, const std::string&, const Place& at) {
                      c.processing.max_retry_delay =

@@ -119,6 +119,9 @@ struct Config {
         // A row whose send has held its company this many times in a row no longer holds
         // it: it is failed (a permanent refusal) or retried behind the others.
         int max_row_holds = 3;
+        // Hand a lead to the web application's call_queue after its first email, for a
+        // campaign of type email_and_call with trigger_call_on 'after_email_sent'.
+        bool call_handoff = true;
         std::chrono::seconds max_retry_delay{std::chrono::hours(6)};
         // An account-level failure holds the company for hold_delay, doubled for each
         // hold in a row, up to max_hold_delay.

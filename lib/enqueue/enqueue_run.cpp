@@ -6,6 +6,7 @@
 #include "campaign/campaign_run.hpp"
 #include "campaign/company_account.hpp"
 #include "db/connection.hpp"
+#include "config/config.hpp"
 #include "enqueue/validation.hpp"
 #include "util/error.hpp"
 
@@ -81,6 +82,18 @@ RunOutcome start(db::Connection& conn, const config::Config& config, const RunTo
     out.run_id = run ? std::optional<Uuid>(run->id) : std::nullopt;
     out.campaign_id = target.campaign_id;
     out.created = target.created;
+    if (campaign && web_application_template(*campaign)) {
+        if (config.content.generator != config::ContentGenerator::command) {
+            throw Error(ExitCode::config,
+                        fmt::format("campaign {}: its template is the web application's own, not "
+                                    "emailqueue's 'Subject:' format; its emails must be written "
+                                    "at send time",
+                                    campaign->id.str()),
+                        "set content.generator: command and content.command (the program "
+                        "that writes each email); the run was left as it is");
+        }
+        out.content_at_send = true;
+    }
     if (campaign) {
         out.campaign_name = campaign->name;
         out.company_id = campaign->company_id;

@@ -44,6 +44,9 @@ struct RunOutcome {
     // Why the campaign cannot be sent (campaign::sending_problems); nothing when valid.
     std::optional<std::string> failure_reason;
     FanOutCounts counts; // all zero when validation failed
+    // The campaign's template is the web application's own: each email is written at send
+    // time by content.command.
+    bool content_at_send = false;
 
     bool failed() const { return failure_reason.has_value(); }
 };

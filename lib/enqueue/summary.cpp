@@ -52,6 +52,10 @@ void run_text(std::string& out, const RunOutcome& o, bool dry_run) {
                        "{} deleted\n",
                        c.skipped_no_address, c.skipped_invalid_address, c.skipped_suppressed,
                        c.skipped_deleted);
+    if (o.content_at_send) {
+        out += "  content: the web application's template; each email is written at send "
+               "time by content.command\n";
+    }
 }
 
 } // namespace
@@ -67,7 +71,8 @@ Json summary_json(std::span<const RunOutcome> outcomes, bool dry_run) {
                               {"company_id", id_text(o.company_id)},
                               {"created", o.created},
                               {"status", o.status},
-                              {"failure_reason", o.failure_reason}});
+                              {"failure_reason", o.failure_reason},
+                              {"content_generated_at_send", o.content_at_send}});
         add_counts(run, o.counts);
         runs.push(std::move(run));
         totals += o.counts;

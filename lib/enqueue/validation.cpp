@@ -26,6 +26,8 @@ void template_problems(const campaign::Campaign& campaign, const config::Config&
     }
     if (!campaign.email_template || trim(*campaign.email_template).empty()) {
         problems.emplace_back("the campaign has no template");
+    } else if (web_application_template(campaign)) {
+        return; // refused before validation (queue-enqueue exits 78), the run left alone
     } else if (const auto failure = content::validate_template(*campaign.email_template)) {
         problems.push_back(failure->message);
     }
@@ -57,13 +59,22 @@ void account_problems(const campaign::CompanyAccount& account, const config::Con
 
 } // namespace
 
+bool web_application_template(const campaign::Campaign& campaign) {
+    if (!campaign.email_template) {
+        return false;
+    }
+    const auto text = trim(*campaign.email_template);
+    return !to_lower(text.substr(0, 8)).starts_with("subject:") &&
+           text.find("{email_body}") != std::string_view::npos;
+}
+
 std::optional<std::string> sending_problems(const campaign::Campaign& campaign,
                                             const std::optional<campaign::CompanyAccount>& account,
                                             const config::Config& config) {
     std::vector<std::string> problems;
-    if (campaign.type != "email") {
-        problems.push_back(
-            fmt::format("the campaign's type is {}, not 'email'", quoted(campaign.type)));
+    if (campaign.type != "email" && campaign.type != "email_and_call") {
+        problems.push_back(fmt::format("the campaign's type is {}, not 'email' or 'email_and_call'",
+                                       quoted(campaign.type)));
     }
     template_problems(campaign, config, problems);
     if (!account) {

@@ -596,7 +596,8 @@ private:
             defer(queue::sent_call(
                       {item.id, m_ctx.worker, p.content.subject, p.content.html_body,
                        message::display_name_for(m_account.account_email, m_account.name),
-                       m_account.account_email, p.to, touch_company()}),
+                       m_account.account_email, p.to, touch_company(),
+                       m_config.processing.call_handoff}),
                   [this, ctx = about(item), message_id = p.message_id] {
                       ++m_result.sent;
                       if (log::enabled(log::Level::debug)) {
@@ -867,6 +868,7 @@ private:
                 }
                 return campaign::complete_finished_runs(c, runs);
             });
+            fault_point("completed");
         }
         return m_result;
     }

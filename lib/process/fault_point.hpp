@@ -23,6 +23,8 @@ namespace eq::process {
 //                   read back before the next message's dialogue), the last ones at
 //                   the end
 //   "finishing"     every outcome is committed; the runs are about to be completed
+//   "completed"     the batch's runs that were finished are completed, with what their
+//                   completion sets off (one statement: both or neither)
 // A row is in the ambiguous window from its send-started mark until its outcome is
 // committed: a crash there leaves it held for an operator (outcome unknown), never
 // resent on its own.

@@ -43,18 +43,25 @@ namespace {
     " SELECT company_id, now(), now() FROM q WHERE $8"                                             \
     " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"             \
     "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"          \
-    " RETURNING company_id)"
+    " RETURNING company_id),"                                                                      \
+    " handoff AS ("                                                                                \
+    " SELECT email_queue_call_handoff(campaign_id, campaign_run_id, lead_id, NULL) AS calls"       \
+    " FROM q WHERE NOT follow_up AND $9::boolean)"
 
-constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES " SELECT count(*) AS n FROM q"};
+// The call hand-off is a function call, which only runs when its CTE is read.
+#define EQ_RECORD_SENT_CALLS "(SELECT COALESCE(sum(calls), 0) FROM handoff) AS calls"
 
-// The same with another row's send-started mark ($9 the row, $10 its Message-ID, $11 the
-// lease, $12 its email log id): the two rows are different, so the two updates of
+constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES
+                               " SELECT count(*) AS n, " EQ_RECORD_SENT_CALLS " FROM q"};
+
+// The same with another row's send-started mark ($10 the row, $11 its Message-ID, $12
+// the lease, $13 its email log id): the two rows are different, so the two updates of
 // email_queue do not meet.
 constexpr db::Statement k_sent_with_mark{
     "record_sent_with_mark", EQ_RECORD_SENT_CTES
-    ", " EQ_MARK_CTES("$9", "$2", "$10", "$11",
-                      "$12") " SELECT (SELECT count(*) FROM q) AS n, (SELECT sent_message_id FROM "
-                             "mark) AS message_id,"
+    ", " EQ_MARK_CTES("$10", "$2", "$11", "$12",
+                      "$13") " SELECT (SELECT count(*) FROM q) AS n, " EQ_RECORD_SENT_CALLS ","
+                             " (SELECT sent_message_id FROM mark) AS message_id,"
                              " (SELECT sent_email_log_id FROM mark) AS email_log_id"};
 
 constexpr db::Statement k_retry{
@@ -81,7 +88,7 @@ constexpr db::Statement k_final{
 
 db::Call sent_call(const SentRecord& s) {
     return db::call(k_sent, db::Shape::one, s.row_id, s.worker, s.subject, s.body, s.from_name,
-                    s.from_email, s.to_email, s.touch_company);
+                    s.from_email, s.to_email, s.touch_company, s.call_handoff);
 }
 
 std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mark) {

@@ -28,6 +28,8 @@ struct SentRecord {
     // with its first message and then at most once a second: one row that every message
     // of a company would otherwise rewrite.
     bool touch_company = true;
+    // Whether a first email hands its lead to the call queue (processing.call_handoff).
+    bool call_handoff = true;
 };
 
 // Each outcome is a db::Call, so a sender can put it in the same round trip as its next
@@ -39,7 +41,9 @@ struct SentRecord {
 // email_log_details row with the Message-ID the message went out with
 // (sent_message_id), its subject and body; for a first email (message_id NULL) the run's
 // leads_processed goes up by one; with touch_company, the company's last_sent_at is set
-// and any hold on it is lifted.
+// and any hold on it is lifted; with call_handoff, a first email of an email_and_call
+// campaign calling after the email hands its lead to the web application's call_queue
+// (email_queue_call_handoff, sql/014_run_completion.sql: nothing where there is none).
 db::Call sent_call(const SentRecord& sent);
 
 // A sent outcome (sent_call()) and another row's send-started mark (start_send_call(),

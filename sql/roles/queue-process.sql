@@ -52,3 +52,20 @@ GRANT INSERT (campaign_run_id, completed_at, control, control_reason, control_ch
     ON email_queue_runs TO emailqueue_worker;
 GRANT SELECT, INSERT, UPDATE ON email_queue_invocations TO emailqueue_worker;
 GRANT USAGE ON SEQUENCE email_queue_invocations_id_seq TO emailqueue_worker;
+
+-- The web application's tables that a run's completion and a lead's first email write
+-- to (sql/014_run_completion.sql), where they exist: the end-of-run statistics schedule
+-- (insert only) and the call queue (read, to hand a lead over once, and insert). A
+-- database emailqueue created on its own has neither, and nothing is granted.
+DO $$
+BEGIN
+    IF to_regclass('campaign_message_schedule') IS NOT NULL THEN
+        GRANT SELECT (campaign_run_id, scheduled_for), INSERT ON campaign_message_schedule
+            TO emailqueue_worker;
+    END IF;
+    IF to_regclass('call_queue') IS NOT NULL THEN
+        GRANT SELECT (company_id, campaign_id, campaign_run_id, lead_id), INSERT
+            ON call_queue TO emailqueue_worker;
+    END IF;
+END
+$$;

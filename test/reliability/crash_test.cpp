@@ -218,8 +218,11 @@ TEST_CASE("a kill at each fault point leaves each row sent once, or held when in
                       "AND company_id = " +
                       id_literal(k.company)) == 0);
     }
-    // Every run completed once its rows were all final.
-    CHECK(f.count("SELECT count(*) FROM campaign_runs WHERE status <> 'completed'") == 0);
+    // Every run completed once its rows were all final; one with a held row waits for the
+    // operator's decision.
+    CHECK(f.count("SELECT count(*) FROM campaign_runs r WHERE status <> 'completed' AND NOT "
+                  "EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = r.id AND "
+                  "q.status = 'held')") == 0);
     figures.add("rows", audit.rows);
     figures.add("duplicates_found", audit.duplicates + audit.duplicate_recipients + audit.stray);
     figures.add("rows_lost", audit.rows - n * k_rows);
@@ -364,4 +367,41 @@ TEST_CASE("a kill during a paced company's gap leaves the delivered row sent", "
                         "status <> 'sent'"));
     figures.add("rows", 2);
     figures.write();
+}
+
+TEST_CASE("a kill just before a run's completion leaves neither the completion nor its "
+          "schedule, and just after leaves both",
+          "[crash]") {
+    SmtpSink sink;
+    ProcessFixture f{ProcessFixture::Base::web_application};
+    f.add_provider("sink", sink.port());
+    f.set_lease(k_lease);
+    const auto schedule_rows = [&f](const Uuid& run) {
+        return f.count("SELECT count(*) FROM campaign_message_schedule WHERE campaign_run_id = " +
+                       id_literal(run));
+    };
+    const auto status = [&f](const Uuid& run) {
+        return f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(run));
+    };
+    const auto before = f.company("sink", "Before Ltd", "sender@before.example");
+    const auto before_run = f.queue_run(before, 1, "before.example");
+    auto r = f.process_with("queue-process-faulty", {"--company", before.str()},
+                            {{"EMAILQUEUE_TEST_FAULT", "finishing:1"}});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 128 + SIGKILL);
+    CHECK(status(before_run) == "running");
+    CHECK(schedule_rows(before_run) == 0);
+
+    const auto after = f.company("sink", "After Ltd", "sender@after.example");
+    const auto after_run = f.queue_run(after, 1, "after.example");
+    // This invocation first completes the run the last one was killed before
+    // completing, then sends the new one's row and is killed right after its completion.
+    r = f.process_with("queue-process-faulty", {"--company", after.str()},
+                       {{"EMAILQUEUE_TEST_FAULT", "completed:1"}});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 128 + SIGKILL);
+    CHECK(status(after_run) == "completed");
+    CHECK(schedule_rows(after_run) == 2);
+    CHECK(status(before_run) == "completed");
+    CHECK(schedule_rows(before_run) == 2);
 }

@@ -71,7 +71,10 @@ void check_recovered(const ProcessFixture& f, const SmtpServer& server, Figures&
     // Held only what was being sent when the database went away: one per company at most.
     CHECK(audit.count("held") <= k_companies);
     CHECK(audit.count("sent") + audit.count("held") == k_companies * k_rows);
-    CHECK(f.count("SELECT count(*) FROM campaign_runs WHERE status <> 'completed'") == 0);
+    // Every run completed, but one with a held row: that waits for the operator's decision.
+    CHECK(f.count("SELECT count(*) FROM campaign_runs r WHERE status <> 'completed' AND NOT "
+                  "EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = r.id AND "
+                  "q.status = 'held')") == 0);
     figures.add("rows", audit.rows);
     figures.add("rows_lost", k_companies * k_rows - audit.rows);
     figures.add("duplicates_found", audit.duplicates + audit.duplicate_recipients + audit.stray);

@@ -40,7 +40,8 @@ TEST_CASE("run list and run show give progress, status and times", "[admin][run]
                                                  "company_id", "company_name", "status", "control",
                                                  "control_reason", "control_changed_at",
                                                  "failure_reason", "leads_total", "leads_processed",
-                                                 "counts", "run_at", "started_at", "completed_at"});
+                                                 "counts", "run_at", "started_at", "completed_at",
+                                                 "waiting_for"});
     const auto& counts = *show.find("counts");
     CHECK(counts.find("sent")->as_int() == 4);
     CHECK(counts.find("failed")->as_int() == 1);

@@ -336,3 +336,232 @@ TEST_CASE("a bounce is listed once, lower-cased, even when two arrive at once",
     CHECK_FALSE(failure);
     CHECK(w.f.count("SELECT count(*) FROM do_not_email WHERE email = 'bob@x.example'") == 1);
 }
+
+namespace {
+
+// The end-of-run schedule rows of a run, oldest first: "scheduled_for data_fetch_date
+// status" as UTC dates.
+std::string schedule_of(const WebApp& w) {
+    return w.f.db.scalar(
+        "SELECT COALESCE(string_agg((scheduled_for AT TIME ZONE 'UTC')::date || ' ' ||"
+        " (data_fetch_date AT TIME ZONE 'UTC')::date || ' ' || status, ', '"
+        " ORDER BY scheduled_for), '') FROM campaign_message_schedule WHERE campaign_run_id = " +
+        id_literal(w.run));
+}
+
+// Today's and tomorrow's rows as database.create_or_update_campaign_schedule writes them.
+std::string expected_schedule(const WebApp& w) {
+    return w.f.db.scalar(
+        "SELECT d || ' ' || (d - 1) || ' pending, ' || (d + 1) || ' ' || d || ' pending'"
+        " FROM (SELECT (now() AT TIME ZONE 'UTC')::date AS d) t");
+}
+
+} // namespace
+
+TEST_CASE("a run whose leads are queued one at a time completes after its last lead, and "
+          "completing it writes the end-of-run schedule once",
+          "[web-application][completion]") {
+    WebApp w;
+    w.f.db.exec("UPDATE campaign_runs SET leads_total = 3");
+    const std::vector<std::string> addresses{"ann@x.example", "bob@x.example", "cy@x.example"};
+    for (std::size_t i = 0; i < addresses.size(); ++i) {
+        const auto row = w.queue(w.lead(addresses[i]), "Hello " + std::to_string(i), "<p>Hi</p>");
+        const auto r = w.f.process();
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        REQUIRE(w.row(row, "status") == "sent");
+        if (i + 1 < addresses.size()) {
+            CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "running");
+            CHECK(schedule_of(w).empty());
+            const auto show = run_program("queue-admin", {"run", "show", w.run.str()}, w.f.db);
+            CHECK(show.out.find(fmt::format("queue drained with {} of leads_total 3", i + 1)) !=
+                  std::string::npos);
+            const auto status = run_program("queue-admin", {"status"}, w.f.db);
+            // (The note is wrapped to the terminal's width after the count.)
+            CHECK(status.out.find(fmt::format("still running: queue drained with {}", i + 1)) !=
+                  std::string::npos);
+        }
+    }
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "completed");
+    CHECK(schedule_of(w) == expected_schedule(w));
+
+    // Completed again (the application sets a run back to running and a later invocation
+    // completes it): the schedule keeps one row per day.
+    w.f.db.exec("UPDATE campaign_runs SET status = 'running'");
+    REQUIRE(w.f.process().exit_code == 0);
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "completed");
+    CHECK(schedule_of(w) == expected_schedule(w));
+}
+
+TEST_CASE("follow-ups do not push a run to completion, and a pending follow-up keeps it open",
+          "[web-application][completion]") {
+    WebApp w;
+    w.f.db.exec("UPDATE campaign_runs SET leads_total = 2");
+    const auto ann = w.lead("ann@x.example");
+    const auto first = w.queue(ann, "Hello Ann", "<p>Hi</p>");
+    REQUIRE(w.f.process().exit_code == 0);
+    const auto log = w.row(first, "sent_email_log_id");
+    w.queue(ann, "Re: Hello Ann", "<p>Again</p>", "'" + log + "'");
+    REQUIRE(w.f.process().exit_code == 0);
+    // Two rows of the run sent, one lead of two processed.
+    CHECK(w.f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "running");
+
+    const auto bob = w.queue(w.lead("bob@x.example"), "Hello Bob", "<p>Hi</p>");
+    w.f.db.exec("UPDATE email_queue SET scheduled_for = now() + interval '1 day' WHERE id = " +
+                id_literal(w.queue(ann, "Re: Hello Ann (2)", "<p>More</p>", "'" + log + "'")));
+    REQUIRE(w.f.process().exit_code == 0);
+    REQUIRE(w.row(bob, "status") == "sent");
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "running");
+}
+
+TEST_CASE("queue-admin run complete completes a run whose queue drained short of leads_total",
+          "[web-application][completion]") {
+    WebApp w;
+    w.f.db.exec("UPDATE campaign_runs SET leads_total = 3");
+    w.queue(w.lead("ann@x.example"), "Hello Ann", "<p>Hi</p>");
+    REQUIRE(w.f.process().exit_code == 0);
+    REQUIRE(w.f.db.scalar("SELECT status FROM campaign_runs") == "running");
+    const auto json = run_program("queue-admin", {"run", "show", w.run.str(), "--json"}, w.f.db);
+    CHECK(json.out.find("\"waiting_for\":\"queue drained with 1 of leads_total 3") !=
+          std::string::npos);
+
+    const auto dry =
+        run_program("queue-admin", {"run", "complete", w.run.str(), "--dry-run"}, w.f.db);
+    INFO(dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.out.find("would be completed with 1 of leads_total 3") != std::string::npos);
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "running");
+    CHECK(schedule_of(w).empty());
+
+    const auto done = run_program("queue-admin", {"run", "complete", w.run.str()}, w.f.db);
+    INFO(done.err);
+    CHECK(done.exit_code == 0);
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "completed");
+    CHECK(schedule_of(w) == expected_schedule(w));
+    // A completed run is not completed again.
+    CHECK(run_program("queue-admin", {"run", "complete", w.run.str()}, w.f.db).exit_code == 67);
+
+    // A run with a pending row is refused.
+    const auto other = insert_run(w.f.conn, w.campaign, "running");
+    w.f.db.exec("INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id,"
+                " status, scheduled_for) SELECT company_id, campaign_id, " +
+                id_literal(other) + ", lead_id, 'pending', now() FROM email_queue LIMIT 1");
+    const auto refused = run_program("queue-admin", {"run", "complete", other.str()}, w.f.db);
+    CHECK(refused.exit_code == 67);
+    CHECK(refused.err.find("1 queue row(s) pending") != std::string::npos);
+}
+
+TEST_CASE("an email_and_call campaign hands a lead to the call queue after its first email, "
+          "never after a follow-up",
+          "[web-application][call-handoff]") {
+    WebApp w;
+    w.f.db.exec("UPDATE campaigns SET type = 'email_and_call', trigger_call_on = "
+                "'after_email_sent'");
+    const auto ann = w.lead("ann@x.example");
+    w.f.db.exec("UPDATE leads SET phone_number = '+49 30 1234567', timezone = 'Europe/Berlin'"
+                " WHERE id = " +
+                id_literal(ann));
+    const auto bob = w.lead("bob@x.example"); // no phone number
+    const auto first = w.queue(ann, "Hello Ann", "<p>Hi</p>");
+    w.queue(bob, "Hello Bob", "<p>Hi</p>");
+    const auto r = w.f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(w.row(first, "status") == "sent");
+    CHECK(w.f.db.scalar(
+              "SELECT lead_id || ' ' || campaign_run_id || ' ' || status || ' ' || priority"
+              " || ' ' || max_retries || ' ' || (call_script IS NULL) || ' ' ||"
+              " (work_time_start = ((((now() AT TIME ZONE 'Europe/Berlin')::date + time '09:00')"
+              "   AT TIME ZONE 'Europe/Berlin') AT TIME ZONE 'UTC')::time)"
+              " FROM call_queue") == ann.str() + " " + w.run.str() + " pending 1 3 true true");
+
+    // A reminder of the same lead hands nothing over.
+    const auto log = w.row(first, "sent_email_log_id");
+    const auto reminder = w.queue(ann, "Re: Hello Ann", "<p>Again</p>", "'" + log + "'");
+    REQUIRE(w.f.process().exit_code == 0);
+    REQUIRE(w.row(reminder, "status") == "sent");
+    CHECK(w.f.count("SELECT count(*) FROM call_queue") == 1);
+
+    // Off with processing.call_handoff: false.
+    w.f.set("processing", "call_handoff", "false");
+    const auto cy = w.lead("cy@x.example");
+    w.f.db.exec("UPDATE leads SET phone_number = '+1 555 0100' WHERE id = " + id_literal(cy));
+    const auto third = w.queue(cy, "Hello Cy", "<p>Hi</p>");
+    REQUIRE(w.f.process().exit_code == 0);
+    REQUIRE(w.row(third, "status") == "sent");
+    CHECK(w.f.count("SELECT count(*) FROM call_queue") == 1);
+}
+
+TEST_CASE("queue-enqueue fans out a campaign with the web application's template when a "
+          "generator writes its emails, and refuses it without one",
+          "[web-application][enqueue]") {
+    WebApp w;
+    const auto campaign =
+        insert_campaign(w.f.conn, w.company, "<html><body>{email_body}</body></html>",
+                        "email_and_call");
+    const auto run = insert_run(w.f.conn, campaign, "idle");
+    w.lead("ann@x.example");
+    w.lead("bob@x.example");
+
+    const auto refused = run_program(
+        "queue-enqueue", {"--config", w.f.config_path(), "--run", run.str()}, w.f.db);
+    CHECK(refused.exit_code == 78);
+    CHECK(refused.err.find("content.command") != std::string::npos);
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(run)) ==
+          "idle");
+    CHECK(w.f.count("SELECT count(*) FROM email_queue") == 0);
+
+    w.f.set("content", "generator", "command");
+    w.f.set("content", "command",
+            "'printf ''{\"subject\": \"Generated\", \"body\": \"<p>g</p>\"}'''");
+    const auto dry = run_program(
+        "queue-enqueue", {"--config", w.f.config_path(), "--run", run.str(), "--dry-run"}, w.f.db);
+    INFO(dry.err);
+    CHECK(dry.out.find("written at send time by content.command") != std::string::npos);
+    const auto started = run_program(
+        "queue-enqueue", {"--config", w.f.config_path(), "--run", run.str(), "--json"}, w.f.db);
+    INFO(started.err);
+    REQUIRE(started.exit_code == 0);
+    CHECK(started.out.find("\"content_generated_at_send\":true") != std::string::npos);
+    CHECK(w.f.db.scalar("SELECT status || ' ' || leads_total FROM campaign_runs WHERE id = " +
+                        id_literal(run)) == "running 2");
+
+    const auto r = w.f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto messages = w.sink.wait_for_messages(2);
+    CHECK(header_of(messages.front().content, "Subject") == "Generated");
+    CHECK(w.f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(run)) ==
+          "completed");
+}
+
+TEST_CASE("two queue-enqueue starters racing on one web-application run queue each lead once",
+          "[web-application][enqueue][concurrency]") {
+    WebApp w;
+    const auto campaign = insert_campaign(w.f.conn, w.company, "<p>{email_body}</p>");
+    const auto run = insert_run(w.f.conn, campaign, "idle");
+    for (int i = 0; i < 50; ++i) {
+        w.lead(fmt::format("lead{}@x.example", i));
+    }
+    w.f.set("content", "generator", "command");
+    w.f.set("content", "command", "'printf ''{\"subject\": \"G\", \"body\": \"<p>g</p>\"}'''");
+    const auto config = w.f.config_path();
+    std::vector<ProcessResult> results(2);
+    {
+        std::vector<std::jthread> threads;
+        for (auto& r : results) {
+            threads.emplace_back([&] {
+                r = run_program("queue-enqueue", {"--config", config, "--run", run.str()}, w.f.db);
+            });
+        }
+    }
+    for (const auto& r : results) {
+        INFO(r.err);
+        CHECK(r.exit_code == 0);
+    }
+    CHECK(w.f.count("SELECT count(*) FROM email_queue") == 50);
+    CHECK(w.f.count("SELECT count(DISTINCT lead_id) FROM email_queue") == 50);
+    CHECK(w.f.db.scalar("SELECT status || ' ' || leads_total FROM campaign_runs WHERE id = " +
+                        id_literal(run)) == "running 50");
+}

@@ -269,6 +269,7 @@ TEST_CASE("the example configuration files parse and show the defaults", "[confi
     CHECK(full.processing.lease == def.processing.lease);
     CHECK(full.processing.run_length == def.processing.run_length);
     CHECK(full.processing.resend_unknown == def.processing.resend_unknown);
+    CHECK(full.processing.call_handoff == def.processing.call_handoff);
     CHECK(full.processing.max_retry_delay == def.processing.max_retry_delay);
     CHECK(full.processing.hold_delay == def.processing.hold_delay);
     CHECK(full.processing.max_hold_delay == def.processing.max_hold_delay);
@@ -404,4 +405,11 @@ TEST_CASE("log and bugsnag keys parse, and bad values are refused with their lin
     CHECK(error_of("bugsnag:\n  endpoint: ftp://x\n")
               .starts_with("78|test.yaml:2: bugsnag.endpoint:"));
     CHECK(error_of("bugsnag:\n  timeout: 2m\n").starts_with("78|test.yaml:2: bugsnag.timeout:"));
+}
+
+TEST_CASE("processing.call_handoff is on by default and can be turned off", "[config]") {
+    CHECK(config::defaults().processing.call_handoff);
+    CHECK_FALSE(config::parse("processing:\n  call_handoff: false\n", "c.yaml")
+                    .processing.call_handoff);
+    CHECK_THROWS_AS(config::parse("processing:\n  call_handoff: maybe\n", "c.yaml"), Error);
 }

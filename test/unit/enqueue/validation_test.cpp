@@ -48,7 +48,7 @@ TEST_CASE("each problem of the campaign or its account is named", "[validation]"
     std::string expected;
     SECTION("type") {
         c.type = "sms";
-        expected = "the campaign's type is 'sms', not 'email'";
+        expected = "the campaign's type is 'sms', not 'email' or 'email_and_call'";
     }
     SECTION("no template") {
         c.email_template.reset();
@@ -105,8 +105,8 @@ TEST_CASE("all problems are reported together, campaign first", "[validation]") 
     c.email_template.reset();
     auto a = good_account();
     a.account_password.clear();
-    CHECK(problems(c, a) == "the campaign's type is 'sms', not 'email'; the campaign has no "
-                            "template; the company has no account_password");
+    CHECK(problems(c, a) == "the campaign's type is 'sms', not 'email' or 'email_and_call'; the "
+                            "campaign has no template; the company has no account_password");
 }
 
 TEST_CASE("providers come from the configuration", "[validation]") {
@@ -125,4 +125,21 @@ TEST_CASE("with a content generator command the template is not needed", "[valid
     config.content.generator = config::ContentGenerator::command;
     config.content.command = "/usr/local/bin/write-email";
     CHECK_FALSE(sending_problems(c, good_account(), config));
+}
+
+TEST_CASE("a template with {email_body} and no Subject line is the web application's own",
+          "[validation]") {
+    auto c = good_campaign();
+    CHECK_FALSE(enqueue::web_application_template(c));
+    c.email_template = "<html><body>{email_body}</body></html>";
+    CHECK(enqueue::web_application_template(c));
+    // Not validated as emailqueue's template: refused before, by queue-enqueue.
+    CHECK_FALSE(problems(c, good_account()));
+    c.email_template = "subject: Hi {email_body}\n\nbody";
+    CHECK_FALSE(enqueue::web_application_template(c));
+    c.email_template = "Hello\n\nbody"; // a broken emailqueue template
+    CHECK_FALSE(enqueue::web_application_template(c));
+    CHECK(problems(c, good_account()).has_value());
+    c.email_template.reset();
+    CHECK_FALSE(enqueue::web_application_template(c));
 }
