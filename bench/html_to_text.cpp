@@ -43,9 +43,7 @@ std::string nested(std::string_view open, std::string_view close, std::size_t si
 const std::vector<Shape> k_shapes{
     {"many `<style>` elements", [](std::size_t n) { return repeat("<style>p{}</style>x ", n); }},
     {"many `<script>`, `<head>`, `<title>`",
-     [](std::size_t n) {
-         return repeat("<script>1</script><head>h</head><TITLE>t</TITLE>y ", n);
-     }},
+     [](std::size_t n) { return repeat("<script>1</script><head>h</head><TITLE>t</TITLE>y ", n); }},
     {"many unterminated `<a `", [](std::size_t n) { return repeat("<a ", n); }},
     {"many unterminated `<a<a`", [](std::size_t n) { return repeat("<a", n); }},
     {"unclosed quotes `<a x=\"`", [](std::size_t n) { return repeat("<a x=\"", n); }},

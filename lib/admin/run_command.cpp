@@ -221,8 +221,8 @@ int show(const Context& context, const RunOptions& o) {
     const auto waiting = campaign::completion_progress(conn, id)->waiting_reason();
     if (context.common.json) {
         auto json = run_json(r);
-        json.set("waiting_for", Json(waiting.empty() ? std::nullopt
-                                                      : std::optional<std::string>(waiting)));
+        json.set("waiting_for",
+                 Json(waiting.empty() ? std::nullopt : std::optional<std::string>(waiting)));
         cli::print_json(json);
         return 0;
     }

@@ -98,13 +98,14 @@ constexpr db::Statement k_auto_paused{
 constexpr db::Statement k_drained{
     "status_drained_runs",
     "SELECT * FROM (SELECT ca.company_id, cr.id AS campaign_run_id, cr.leads_total,"
-    " " EQ_RUN_PROCESSED_LEADS("cr.id") " AS processed_leads"
-    " FROM campaign_runs cr JOIN campaigns ca ON ca.id = cr.campaign_id"
-    " WHERE cr.status = 'running' AND ($1::uuid IS NULL OR ca.company_id = $1)"
-    "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = cr.id)"
-    "   AND NOT EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = cr.id"
-    "                   AND u.status IN ('pending', 'processing', 'held'))) d"
-    " WHERE processed_leads < leads_total ORDER BY campaign_run_id"};
+    " " EQ_RUN_PROCESSED_LEADS(
+        "cr.id") " AS processed_leads"
+                 " FROM campaign_runs cr JOIN campaigns ca ON ca.id = cr.campaign_id"
+                 " WHERE cr.status = 'running' AND ($1::uuid IS NULL OR ca.company_id = $1)"
+                 "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = cr.id)"
+                 "   AND NOT EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = cr.id"
+                 "                   AND u.status IN ('pending', 'processing', 'held'))) d"
+                 " WHERE processed_leads < leads_total ORDER BY campaign_run_id"};
 
 constexpr db::Statement k_last_run{
     "status_last_run",

@@ -64,10 +64,11 @@ Json payload(const Settings& settings, const std::vector<Event>& events) {
             metadata.set("company", e.company->str());
         }
         list.push(Json(Json::Object{
-            {"exceptions", Json(Json::Array{Json(Json::Object{{"errorClass", e.error_class},
-                                                              {"message", cut(log::redact_secrets(e.message))},
-                                                              {"type", "c"},
-                                                              {"stacktrace", Json::array()}})})},
+            {"exceptions",
+             Json(Json::Array{Json(Json::Object{{"errorClass", e.error_class},
+                                                {"message", cut(log::redact_secrets(e.message))},
+                                                {"type", "c"},
+                                                {"stacktrace", Json::array()}})})},
             {"context", context},
             {"groupingHash", fmt::format("{} {}", e.error_class, context)},
             {"severity", "error"},

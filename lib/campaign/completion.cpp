@@ -7,30 +7,30 @@ namespace eq::campaign {
 namespace {
 
 // A run is complete when none of its rows is pending, processing or held, and its
-// processed leads (EQ_RUN_PROCESSED_LEADS) reach leads_total. The web application sets leads_total first and queues its
-// leads one by one, so a queue drained short of it is a run still being queued.
-// What completion sets off (email_queue_run_completed, sql/014_run_completion.sql: the
+// processed leads (EQ_RUN_PROCESSED_LEADS) reach leads_total. The web application sets leads_total
+// first and queues its leads one by one, so a queue drained short of it is a run still being
+// queued. What completion sets off (email_queue_run_completed, sql/014_run_completion.sql: the
 // application's end-of-run schedule) is part of the same statement, so a crash cannot
 // separate them.
 #define EQ_RUN_UNFINISHED(RUN)                                                                     \
     "EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = " RUN                           \
     "        AND u.status IN ('pending', 'processing', 'held'))"
 
-#define EQ_COMPLETE_RUNS(WHERE, ENOUGH)                                                                    \
+#define EQ_COMPLETE_RUNS(WHERE, ENOUGH)                                                            \
     "WITH done AS ("                                                                               \
     " UPDATE campaign_runs r SET status = 'completed'"                                             \
     " WHERE " WHERE " AND r.status = 'running'"                                                    \
     "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = r.id)"                   \
-    "   AND NOT " EQ_RUN_UNFINISHED("r.id")                                                        \
-    "   AND " ENOUGH                                                                               \
-    " RETURNING r.id),"                                                                            \
-    " mark AS ("                                                                                   \
-    " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"                                \
-    " SELECT id, now() FROM done"                                                                  \
-    " ON CONFLICT (campaign_run_id) DO UPDATE SET completed_at = now()"                            \
-    " RETURNING campaign_run_id),"                                                                 \
-    " effects AS (SELECT email_queue_run_completed(array_agg(id)) AS schedule_rows FROM done)"   \
-    " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done"
+    "   AND NOT " EQ_RUN_UNFINISHED(                                                               \
+        "r.id") "   AND " ENOUGH " RETURNING r.id),"                                               \
+                " mark AS ("                                                                       \
+                " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"                    \
+                " SELECT id, now() FROM done"                                                      \
+                " ON CONFLICT (campaign_run_id) DO UPDATE SET completed_at = now()"                \
+                " RETURNING campaign_run_id),"                                                     \
+                " effects AS (SELECT email_queue_run_completed(array_agg(id)) AS schedule_rows "   \
+                "FROM done)"                                                                       \
+                " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done"
 
 constexpr db::Statement k_complete{
     "complete_finished_runs",
@@ -45,11 +45,12 @@ constexpr db::Statement k_complete_by_hand{"complete_run_by_hand",
 constexpr db::Statement k_progress{
     "run_completion_progress",
     "SELECT r.status, COALESCE(r.leads_total, 0) AS leads_total,"
-    " " EQ_RUN_PROCESSED_LEADS("r.id") " AS processed_leads,"
-    " (SELECT count(*) FROM email_queue u WHERE u.campaign_run_id = r.id"
-    "  AND u.status IN ('pending', 'processing', 'held')) AS unfinished_rows,"
-    " (SELECT count(*) FROM email_queue q WHERE q.campaign_run_id = r.id) AS rows"
-    " FROM campaign_runs r WHERE r.id = $1"};
+    " " EQ_RUN_PROCESSED_LEADS(
+        "r.id") " AS processed_leads,"
+                " (SELECT count(*) FROM email_queue u WHERE u.campaign_run_id = r.id"
+                "  AND u.status IN ('pending', 'processing', 'held')) AS unfinished_rows,"
+                " (SELECT count(*) FROM email_queue q WHERE q.campaign_run_id = r.id) AS rows"
+                " FROM campaign_runs r WHERE r.id = $1"};
 
 // `runs`: a uuid[] of the runs to check, or NULL for every running run.
 std::vector<Uuid> complete(db::Connection& conn, const db::Param& runs) {

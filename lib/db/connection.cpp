@@ -87,8 +87,7 @@ std::optional<std::string> uri_password(std::string_view conninfo) {
 PoolModeError::PoolModeError(const std::string& what, std::string sqlstate,
                              std::string server_message)
     : DbError(ExitCode::config,
-              fmt::format("{}: a connection pooler in transaction mode is the likely cause",
-                          what),
+              fmt::format("{}: a connection pooler in transaction mode is the likely cause", what),
               std::move(sqlstate), std::move(server_message), k_pool_mode_hint) {}
 
 PoolModeError lock_vanished(std::string_view what) {
@@ -250,8 +249,8 @@ void Connection::fail(pg_result* result, std::string_view name) {
     if (m_mode == config::PoolMode::session && (sqlstate == "42P05" || sqlstate == "26000")) {
         // Our statement names are per connection: only a session shared with another
         // client, or a new session under the same connection, makes these.
-        throw PoolModeError(fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]",
-                                        name, message, sqlstate),
+        throw PoolModeError(fmt::format("database: statement '{}' failed: {} [SQLSTATE {}]", name,
+                                        message, sqlstate),
                             sqlstate, message);
     }
     throw DbError(

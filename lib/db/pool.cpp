@@ -24,8 +24,8 @@ Pool::Lease Pool::acquire() {
     ++m_open;
     lock.unlock();
     try {
-        return Lease(
-            *this, std::make_unique<Connection>(Connection::open(m_conninfo, m_application_name, m_mode)));
+        return Lease(*this, std::make_unique<Connection>(
+                                Connection::open(m_conninfo, m_application_name, m_mode)));
     } catch (...) {
         lock.lock();
         --m_open;

@@ -5,8 +5,8 @@
 #include "campaign/campaign.hpp"
 #include "campaign/campaign_run.hpp"
 #include "campaign/company_account.hpp"
-#include "db/connection.hpp"
 #include "config/config.hpp"
+#include "db/connection.hpp"
 #include "enqueue/validation.hpp"
 #include "util/error.hpp"
 

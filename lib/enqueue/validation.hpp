@@ -15,8 +15,8 @@ namespace eq::enqueue {
 // The seed's "validate credentials and campaign data" step, run before a campaign run
 // is fanned out: every reason the campaign cannot be sent from its company's account,
 // joined by "; " (it becomes the run's failure_reason), or nothing when it can be.
-// Checked: the campaign is an email campaign (type email or email_and_call); when content comes from the campaign's
-// template (content.generator: template), the template is present and passes
+// Checked: the campaign is an email campaign (type email or email_and_call); when content comes
+// from the campaign's template (content.generator: template), the template is present and passes
 // content::validate_template() (subject line, body, known placeholders); the company
 // exists and has an account_email that passes the address rule (message::address_problem),
 // an account_password, and an account_type naming a provider the configuration knows

@@ -33,8 +33,7 @@ constexpr long long k_global_lock = 0x656d61696c70; // "emailp"
 
 constexpr db::Statement k_try_exclusive{"single_try_lock", "SELECT pg_try_advisory_lock($1) AS ok"};
 constexpr db::Statement k_lock_shared{"lock_shared", "SELECT pg_advisory_lock_shared($1)"};
-constexpr db::Statement k_unlock_exclusive{"single_unlock",
-                                           "SELECT pg_advisory_unlock($1) AS ok"};
+constexpr db::Statement k_unlock_exclusive{"single_unlock", "SELECT pg_advisory_unlock($1) AS ok"};
 
 // Companies with at least one due pending row. A skip scan over the pending-rows index
 // visits each company with pending rows once, however many rows it has queued.
@@ -126,8 +125,8 @@ std::optional<Summary> run_invocation(const config::Config& config, const Option
                     "leave out --single (overlapping runs are safe without it), or run it "
                     "against the database's direct port with database.pool_mode: session");
     }
-    auto conn = db::Connection::open(config.database.url, "queue-process",
-                                     config.database.pool_mode);
+    auto conn =
+        db::Connection::open(config.database.url, "queue-process", config.database.pool_mode);
     if (options.single) {
         if (!conn.one(k_try_exclusive, k_global_lock).only().boolean("ok")) {
             return std::nullopt;

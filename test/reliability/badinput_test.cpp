@@ -295,9 +295,8 @@ TEST_CASE("malformed UUIDs, times, numbers and empty values on every command cha
     const auto before = snapshot();
     const std::vector<std::string> uuids{
         "not-a-uuid", "1234", row + "0", row.substr(1), "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", ""};
-    const std::vector<std::string> times{"yesterday",     "-5h",          "2026-13-45",
-                                         "10 fortnights", "99999999999h", "20000000w",
-                                         ""};
+    const std::vector<std::string> times{
+        "yesterday", "-5h", "2026-13-45", "10 fortnights", "99999999999h", "20000000w", ""};
     const std::vector<std::string> numbers{"-1", "many", "1e99", "3.5", ""};
     std::vector<std::vector<std::string>> calls;
     for (const auto& u : uuids) {

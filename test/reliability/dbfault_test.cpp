@@ -174,13 +174,13 @@ void check_mark_refused_at_commit(bool fast) {
     const auto chosen_email = f.db.scalar(
         "SELECT l.email FROM email_queue q JOIN leads l ON l.id = q.lead_id WHERE q.id = '" +
         chosen + "'");
-    f.db.exec(fmt::format(
-        "CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS $$"
-        " BEGIN IF NEW.id = '{}' AND NEW.send_started_at IS NOT NULL THEN"
-        " RAISE EXCEPTION 'mark refused at commit'; END IF; RETURN NULL; END $$;"
-        "CREATE CONSTRAINT TRIGGER refuse_mark AFTER UPDATE ON email_queue DEFERRABLE "
-        "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_mark()",
-        chosen));
+    f.db.exec(
+        fmt::format("CREATE FUNCTION refuse_mark() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    " BEGIN IF NEW.id = '{}' AND NEW.send_started_at IS NOT NULL THEN"
+                    " RAISE EXCEPTION 'mark refused at commit'; END IF; RETURN NULL; END $$;"
+                    "CREATE CONSTRAINT TRIGGER refuse_mark AFTER UPDATE ON email_queue DEFERRABLE "
+                    "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_mark()",
+                    chosen));
     const auto r = f.process({"--log-level", "info"});
     INFO(r.err);
     CHECK(r.exit_code == 0);

@@ -46,9 +46,8 @@ int main(int argc, char** argv) {
             const auto colon = one.rfind(':');
             auto& f = g_faults.emplace_back();
             f.point = one.substr(0, colon);
-            f.target = colon == std::string::npos
-                           ? 1
-                           : std::strtol(one.c_str() + colon + 1, nullptr, 10);
+            f.target =
+                colon == std::string::npos ? 1 : std::strtol(one.c_str() + colon + 1, nullptr, 10);
         }
         if (const char* sig = std::getenv("EMAILQUEUE_TEST_FAULT_SIGNAL");
             sig != nullptr && std::string(sig) == "STOP") {

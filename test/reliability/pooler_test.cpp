@@ -8,9 +8,8 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
-#include <signal.h>
-
 #include <libpq-fe.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -33,7 +32,6 @@ using namespace eq::test;
 using namespace std::chrono;
 
 namespace {
-
 
 // A ProcessFixture whose runs go through a PgBouncer in transaction mode, as the worker
 // role, with database.pool_mode as given; the other programs run as the owner through
@@ -196,16 +194,15 @@ TEST_CASE("through a transaction pooler, the admin subcommands work and migrate 
     const auto run = p.idle_run(0, 5).second;
     REQUIRE(p.program("queue-enqueue", {"--run", run.str()}).exit_code == 0);
 
-    for (const std::vector<std::string>& args :
-         {std::vector<std::string>{"status", "--json"},
-          {"stats", "--json"},
-          {"run", "list", "--json"},
-          {"run", "show", run.str(), "--json"},
-          {"throttle", "list", "--json"},
-          {"suppress", "add", "gone@c0.example", "--json"},
-          {"suppress", "list", "--json"},
-          {"metrics"},
-          {"db", "status", "--json"}}) {
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"status", "--json"},
+                                                 {"stats", "--json"},
+                                                 {"run", "list", "--json"},
+                                                 {"run", "show", run.str(), "--json"},
+                                                 {"throttle", "list", "--json"},
+                                                 {"suppress", "add", "gone@c0.example", "--json"},
+                                                 {"suppress", "list", "--json"},
+                                                 {"metrics"},
+                                                 {"db", "status", "--json"}}) {
         const auto r = p.program("queue-admin", args);
         INFO(fmt::format("queue-admin {}: {}", fmt::join(args, " "), r.err));
         CHECK(r.exit_code == 0);

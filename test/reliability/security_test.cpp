@@ -252,7 +252,9 @@ TEST_CASE("a configuration file group or others can write is refused with 78 by 
         const auto path = dir.write("emailqueue.yaml", "log:\n  level: warn\n", mode);
         for (const auto& [program, args] :
              std::vector<std::pair<std::string, std::vector<std::string>>>{
-                 {"queue-process", {}}, {"queue-admin", {"status"}}, {"queue-enqueue", {"--due"}}}) {
+                 {"queue-process", {}},
+                 {"queue-admin", {"status"}},
+                 {"queue-enqueue", {"--due"}}}) {
             std::vector<std::string> argv{"--config", path};
             argv.insert(argv.end(), args.begin(), args.end());
             const auto r = run_program_without_db(program, argv);

@@ -29,24 +29,24 @@ PgBouncer::PgBouncer(const PgServer& server, const std::vector<std::string>& use
     const auto auth_file = m_dir.write("userlist.txt", userlist, 0644);
     const auto log_path = m_dir.file("pgbouncer.log");
     m_port = start_on_free_port([&](int port) {
-        const auto ini = m_dir.write(
-            fmt::format("pgbouncer-{}.ini", port),
-            fmt::format("[databases]\n"
-                        "* = host={} port={}\n"
-                        "[pgbouncer]\n"
-                        "listen_addr = 127.0.0.1\n"
-                        "listen_port = {}\n"
-                        "unix_socket_dir =\n"
-                        "auth_type = trust\n"
-                        "auth_file = {}\n"
-                        "pool_mode = {}\n"
-                        "default_pool_size = {}\n"
-                        "max_client_conn = 1000\n"
-                        "ignore_startup_parameters = extra_float_digits\n"
-                        "{}",
-                        server.host, server.port, port, auth_file, options.pool_mode,
-                        options.pool_size, ::geteuid() == 0 ? "user = postgres\n" : ""),
-            0644);
+        const auto ini =
+            m_dir.write(fmt::format("pgbouncer-{}.ini", port),
+                        fmt::format("[databases]\n"
+                                    "* = host={} port={}\n"
+                                    "[pgbouncer]\n"
+                                    "listen_addr = 127.0.0.1\n"
+                                    "listen_port = {}\n"
+                                    "unix_socket_dir =\n"
+                                    "auth_type = trust\n"
+                                    "auth_file = {}\n"
+                                    "pool_mode = {}\n"
+                                    "default_pool_size = {}\n"
+                                    "max_client_conn = 1000\n"
+                                    "ignore_startup_parameters = extra_float_digits\n"
+                                    "{}",
+                                    server.host, server.port, port, auth_file, options.pool_mode,
+                                    options.pool_size, ::geteuid() == 0 ? "user = postgres\n" : ""),
+                        0644);
         m_process = std::make_unique<BackgroundProcess>(std::vector<std::string>{k_pgbouncer, ini},
                                                         log_path);
         auto& process = *m_process;

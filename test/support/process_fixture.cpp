@@ -167,8 +167,8 @@ ProcessResult ProcessFixture::process_with(const std::string& program,
     return run_process(argv, options);
 }
 
-std::vector<ProcessResult> ProcessFixture::process_concurrently(
-    int runs, const std::vector<std::string>& args) const {
+std::vector<ProcessResult>
+ProcessFixture::process_concurrently(int runs, const std::vector<std::string>& args) const {
     std::vector<ProcessResult> results(static_cast<std::size_t>(runs));
     std::vector<std::thread> threads;
     for (auto& r : results) {

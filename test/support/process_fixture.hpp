@@ -70,8 +70,8 @@ public:
     std::map<std::string, std::string> env() const;
     ProcessResult process(const std::vector<std::string>& args = {}) const;
     // `runs` invocations started at once (overlapping cron runs), each awaited.
-    std::vector<ProcessResult> process_concurrently(int runs,
-                                                    const std::vector<std::string>& args = {}) const;
+    std::vector<ProcessResult>
+    process_concurrently(int runs, const std::vector<std::string>& args = {}) const;
     // The same with another build of queue-process (the crash suite's faulty one) and
     // extra environment.
     ProcessResult process_with(const std::string& program, const std::vector<std::string>& args,

@@ -36,12 +36,11 @@ TEST_CASE("run list and run show give progress, status and times", "[admin][run]
     REQUIRE(runs.size() == 2);
     CHECK_FALSE(j.find("truncated")->as_bool());
     const auto show = f.json({"run", "show", f.run.str()});
-    CHECK(keys(show) == std::vector<std::string>{"run_id", "campaign_id", "campaign_name",
-                                                 "company_id", "company_name", "status", "control",
-                                                 "control_reason", "control_changed_at",
-                                                 "failure_reason", "leads_total", "leads_processed",
-                                                 "counts", "run_at", "started_at", "completed_at",
-                                                 "waiting_for"});
+    CHECK(keys(show) == std::vector<std::string>{
+                            "run_id", "campaign_id", "campaign_name", "company_id", "company_name",
+                            "status", "control", "control_reason", "control_changed_at",
+                            "failure_reason", "leads_total", "leads_processed", "counts", "run_at",
+                            "started_at", "completed_at", "waiting_for"});
     const auto& counts = *show.find("counts");
     CHECK(counts.find("sent")->as_int() == 4);
     CHECK(counts.find("failed")->as_int() == 1);

@@ -21,8 +21,7 @@ constexpr db::Statement k_settings{
     "settings", "SELECT now()::text AS now, current_setting('TimeZone') AS tz,"
                 " current_setting('DateStyle') AS ds, current_setting('IntervalStyle') AS iv,"
                 " $1::int AS n"};
-constexpr db::Statement k_prepared{"prepared",
-                                   "SELECT count(*) AS n FROM pg_prepared_statements"};
+constexpr db::Statement k_prepared{"prepared", "SELECT count(*) AS n FROM pg_prepared_statements"};
 constexpr db::Statement k_other{"other", "SELECT 2 AS n"};
 
 struct Pooled {

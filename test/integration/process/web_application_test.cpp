@@ -497,15 +497,14 @@ TEST_CASE("queue-enqueue fans out a campaign with the web application's template
           "generator writes its emails, and refuses it without one",
           "[web-application][enqueue]") {
     WebApp w;
-    const auto campaign =
-        insert_campaign(w.f.conn, w.company, "<html><body>{email_body}</body></html>",
-                        "email_and_call");
+    const auto campaign = insert_campaign(
+        w.f.conn, w.company, "<html><body>{email_body}</body></html>", "email_and_call");
     const auto run = insert_run(w.f.conn, campaign, "idle");
     w.lead("ann@x.example");
     w.lead("bob@x.example");
 
-    const auto refused = run_program(
-        "queue-enqueue", {"--config", w.f.config_path(), "--run", run.str()}, w.f.db);
+    const auto refused =
+        run_program("queue-enqueue", {"--config", w.f.config_path(), "--run", run.str()}, w.f.db);
     CHECK(refused.exit_code == 78);
     CHECK(refused.err.find("content.command") != std::string::npos);
     CHECK(w.f.db.scalar("SELECT status FROM campaign_runs WHERE id = " + id_literal(run)) ==

@@ -8,8 +8,7 @@ using namespace eq;
 using namespace eq::test;
 using namespace std::chrono;
 
-TEST_CASE("a run's abandoned rows go back to pending, or held once their send started",
-          "[lease]") {
+TEST_CASE("a run's abandoned rows go back to pending, or held once their send started", "[lease]") {
     RunFixture f;
     for (const char* email : {"a@x.example", "b@x.example", "c@x.example"}) {
         f.queue(email);

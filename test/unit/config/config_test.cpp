@@ -227,8 +227,7 @@ TEST_CASE("secrets come from the secrets file, and the environment overrides it"
     }
 }
 
-TEST_CASE("database.pool_mode is session unless set, and only session or transaction",
-          "[config]") {
+TEST_CASE("database.pool_mode is session unless set, and only session or transaction", "[config]") {
     CHECK(config::defaults().database.pool_mode == config::PoolMode::session);
     const auto c = config::parse("database:\n  url: postgresql://queue@pooler:6543/app\n"
                                  "  pool_mode: Transaction\n"
@@ -409,7 +408,7 @@ TEST_CASE("log and bugsnag keys parse, and bad values are refused with their lin
 
 TEST_CASE("processing.call_handoff is on by default and can be turned off", "[config]") {
     CHECK(config::defaults().processing.call_handoff);
-    CHECK_FALSE(config::parse("processing:\n  call_handoff: false\n", "c.yaml")
-                    .processing.call_handoff);
+    CHECK_FALSE(
+        config::parse("processing:\n  call_handoff: false\n", "c.yaml").processing.call_handoff);
     CHECK_THROWS_AS(config::parse("processing:\n  call_handoff: maybe\n", "c.yaml"), Error);
 }

@@ -86,8 +86,8 @@ TEST_CASE("a secret JSON escapes is still redacted in JSON lines and by redact_s
     const std::string secret = "pa\"ss\\wo\trd-7c1e";
     log::add_secret(secret);
     const auto before = log::settings();
-    log::configure({.program = "queue-process", .level = log::Level::info,
-                    .format = log::Format::json});
+    log::configure(
+        {.program = "queue-process", .level = log::Level::info, .format = log::Format::json});
     const auto out = stderr_of([&] { log::error("refused: " + secret, {}, "try " + secret); });
     log::configure(before);
     INFO(out);
