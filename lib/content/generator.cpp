@@ -162,8 +162,16 @@ Json generator_input(const Records& records, const TemplateColumns& columns) {
     return input;
 }
 
-Expected<Content> run_generator(const std::string& command, const Json& input,
-                                std::chrono::milliseconds timeout) {
+namespace {
+
+// The generator's reply: the JSON object it wrote, and the note on its stderr.
+struct Reply {
+    Json json;
+    std::string note;
+};
+
+Expected<Reply> run_for_reply(const std::string& command, const Json& input,
+                              std::chrono::milliseconds timeout) {
     auto in = make_pipe();
     auto out = make_pipe();
     auto err = make_pipe();
@@ -321,11 +329,24 @@ Expected<Content> run_generator(const std::string& command, const Json& input,
         return fail(fmt::format("content generator exited with status {}{}",
                                 WIFEXITED(status) ? WEXITSTATUS(status) : -1, note));
     }
-    const auto reply = Json::parse(stdout_text);
+    auto reply = Json::parse(stdout_text);
     if (!reply) {
         return fail(
             fmt::format("content generator's output is not JSON ({}){}", reply.error(), note));
     }
+    return Reply{std::move(reply).value(), note};
+}
+
+} // namespace
+
+Expected<Content> run_generator(const std::string& command, const Json& input,
+                                std::chrono::milliseconds timeout) {
+    auto run = run_for_reply(command, input, timeout);
+    if (!run) {
+        return fail(run.error());
+    }
+    const Json* reply = &run->json;
+    const auto& note = run->note;
     const Json* subject = reply->find("subject");
     const Json* body = reply->find("body");
     if (!reply->is_object() || subject == nullptr || !subject->is_string() || body == nullptr ||
@@ -338,6 +359,23 @@ Expected<Content> run_generator(const std::string& command, const Json& input,
         return fail(fmt::format("content generator returned an empty subject{}", note));
     }
     return Content{std::string(trim(subject->as_string())), body->as_string()};
+}
+
+Expected<std::string> run_call_script_generator(const std::string& command, Json input,
+                                                std::chrono::milliseconds timeout) {
+    input.set("request", "call");
+    auto run = run_for_reply(command, input, timeout);
+    if (!run) {
+        return fail(run.error());
+    }
+    const Json* script = run->json.find("script");
+    if (!run->json.is_object() || script == nullptr || !script->is_string() ||
+        trim(script->as_string()).empty()) {
+        return fail(fmt::format("content generator's output for a call is not an object with a "
+                                "non-empty string field \"script\"{}",
+                                run->note));
+    }
+    return script->as_string();
 }
 
 } // namespace eq::content

@@ -20,6 +20,13 @@ namespace eq::content {
 // write one JSON object on stdout,
 //     {"subject": "...", "body": "<html>..."}
 // (other fields are ignored) and exit 0, within the timeout.
+//
+// A call script (the hand-off of an email_and_call campaign's lead to the web
+// application's call queue, processing.call_handoff) is a request of its own: the same
+// object with "request": "call" added,
+//     {"request": "call", "lead": {...}, "campaign": {...}, "company": {...}}
+// answered with
+//     {"script": "..."}
 
 // The generator's stdin for one lead: only the known columns, never a secret.
 Json generator_input(const Records& records,
@@ -33,5 +40,11 @@ Json generator_input(const Records& records,
 // stderr, control characters as spaces>" when it wrote any.
 Expected<Content> run_generator(const std::string& command, const Json& input,
                                 std::chrono::milliseconds timeout);
+
+// Runs the generator for a call script: `input` (generator_input()) with "request":
+// "call"; fails as run_generator() does, or when the reply has no non-empty string
+// "script".
+Expected<std::string> run_call_script_generator(const std::string& command, Json input,
+                                                std::chrono::milliseconds timeout);
 
 } // namespace eq::content

@@ -16,6 +16,7 @@
 #include "campaign/run_control.hpp"
 #include "cli/signals.hpp"
 #include "content/compose.hpp"
+#include "content/generator.hpp"
 #include "content/links.hpp"
 #include "log/log.hpp"
 #include "message/address.hpp"
@@ -36,6 +37,7 @@
 #include "throttle/company_state.hpp"
 #include "throttle/sending_schedule.hpp"
 #include "throttle/throttle_repository.hpp"
+#include "util/strings.hpp"
 
 namespace eq::process {
 
@@ -189,6 +191,9 @@ private:
         std::string message_id;
         Uuid email_log_id;
         std::string bytes;
+        // The script of the call this first email hands its lead to, when the content
+        // generator wrote one (processing.call_handoff).
+        std::optional<std::string> call_script;
     };
 
     template <class F> std::invoke_result_t<F, db::Connection&> with_db(F&& f) {
@@ -525,7 +530,8 @@ private:
         }
         // The generator may take seconds: the outcomes waiting are written first, so a
         // crash meanwhile leaves no delivered row without its outcome.
-        if (generates(row)) {
+        const bool call = hands_off_a_call(row);
+        if (generates(row) || call) {
             flush();
         }
         auto composed = content::compose_content(
@@ -562,8 +568,44 @@ private:
             fail(item, bytes.error());
             return std::nullopt;
         }
+        std::optional<std::string> call_script;
+        if (call) {
+            const content::Records records{to_fields(row.lead), m_company_fields,
+                                           to_fields(row.campaign)};
+            auto script = content::run_call_script_generator(m_config.content.command,
+                                                             content::generator_input(records),
+                                                             m_config.content.timeout);
+            if (script) {
+                call_script = std::move(script).value();
+            } else {
+                // The email goes out; the call is queued without a script, as the web
+                // application's own processor would have it when its generation fails.
+                note(log::Level::warn, about(item), "call script not generated: " + script.error());
+            }
+        }
         return Prepared{std::move(row),        std::move(to), std::move(content),
-                        std::move(message_id), log_id,        std::move(*bytes)};
+                        std::move(message_id), log_id,        std::move(*bytes),
+                        std::move(call_script)};
+    }
+
+    // Whether this row, once sent, hands its lead to the web application's call queue
+    // with a script from the content generator: a first email of an email_and_call
+    // campaign that calls after the email, to a lead with a phone number, with the
+    // hand-off on and a generator configured. (The database makes the final decision,
+    // email_queue_call_handoff; this only decides whether a script is worth writing.)
+    bool hands_off_a_call(const queue::ClaimedRow& row) const {
+        if (!m_config.processing.call_handoff ||
+            m_config.content.generator != config::ContentGenerator::command ||
+            row.item.email_log_id || row.item.message_id) {
+            return false;
+        }
+        const auto text = [](const Json& object, const char* key) {
+            const Json* v = object.is_object() ? object.find(key) : nullptr;
+            return v != nullptr && v->is_string() ? v->as_string() : std::string();
+        };
+        return text(row.campaign, "type") == "email_and_call" &&
+               text(row.campaign, "trigger_call_on") == "after_email_sent" &&
+               !trim(text(row.lead, "phone_number")).empty();
     }
 
     // Whether composing the row runs the content generator (a program, not a template).
@@ -597,7 +639,7 @@ private:
                       {item.id, m_ctx.worker, p.content.subject, p.content.html_body,
                        message::display_name_for(m_account.account_email, m_account.name),
                        m_account.account_email, p.to, touch_company(),
-                       m_config.processing.call_handoff}),
+                       m_config.processing.call_handoff, p.call_script}),
                   [this, ctx = about(item), message_id = p.message_id] {
                       ++m_result.sent;
                       if (log::enabled(log::Level::debug)) {

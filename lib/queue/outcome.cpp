@@ -45,7 +45,7 @@ namespace {
     "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"          \
     " RETURNING company_id),"                                                                      \
     " handoff AS ("                                                                                \
-    " SELECT email_queue_call_handoff(campaign_id, campaign_run_id, lead_id, NULL) AS calls"       \
+    " SELECT email_queue_call_handoff(campaign_id, campaign_run_id, lead_id, $10::text) AS calls"  \
     " FROM q WHERE NOT follow_up AND $9::boolean)"
 
 // The call hand-off is a function call, which only runs when its CTE is read.
@@ -54,13 +54,13 @@ namespace {
 constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES
                                " SELECT count(*) AS n, " EQ_RECORD_SENT_CALLS " FROM q"};
 
-// The same with another row's send-started mark ($10 the row, $11 its Message-ID, $12
-// the lease, $13 its email log id): the two rows are different, so the two updates of
+// The same with another row's send-started mark ($11 the row, $12 its Message-ID, $13
+// the lease, $14 its email log id): the two rows are different, so the two updates of
 // email_queue do not meet.
 constexpr db::Statement k_sent_with_mark{
     "record_sent_with_mark", EQ_RECORD_SENT_CTES
-    ", " EQ_MARK_CTES("$10", "$2", "$11", "$12",
-                      "$13") " SELECT (SELECT count(*) FROM q) AS n, " EQ_RECORD_SENT_CALLS ","
+    ", " EQ_MARK_CTES("$11", "$2", "$12", "$13",
+                      "$14") " SELECT (SELECT count(*) FROM q) AS n, " EQ_RECORD_SENT_CALLS ","
                              " (SELECT sent_message_id FROM mark) AS message_id,"
                              " (SELECT sent_email_log_id FROM mark) AS email_log_id"};
 
@@ -88,7 +88,7 @@ constexpr db::Statement k_final{
 
 db::Call sent_call(const SentRecord& s) {
     return db::call(k_sent, db::Shape::one, s.row_id, s.worker, s.subject, s.body, s.from_name,
-                    s.from_email, s.to_email, s.touch_company, s.call_handoff);
+                    s.from_email, s.to_email, s.touch_company, s.call_handoff, s.call_script);
 }
 
 std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mark) {

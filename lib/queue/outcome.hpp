@@ -30,6 +30,8 @@ struct SentRecord {
     bool touch_company = true;
     // Whether a first email hands its lead to the call queue (processing.call_handoff).
     bool call_handoff = true;
+    // The script for that call (from the content generator), or nothing.
+    std::optional<std::string> call_script;
 };
 
 // Each outcome is a db::Call, so a sender can put it in the same round trip as its next

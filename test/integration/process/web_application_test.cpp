@@ -564,3 +564,33 @@ TEST_CASE("two queue-enqueue starters racing on one web-application run queue ea
     CHECK(w.f.db.scalar("SELECT status || ' ' || leads_total FROM campaign_runs WHERE id = " +
                         id_literal(run)) == "running 50");
 }
+
+TEST_CASE("with a content generator the call hand-off carries the script it writes for a "
+          "call request",
+          "[web-application][call-handoff]") {
+    WebApp w;
+    w.f.db.exec("UPDATE campaigns SET type = 'email_and_call', trigger_call_on = "
+                "'after_email_sent'");
+    const auto ann = w.lead("ann@x.example");
+    w.f.db.exec("UPDATE leads SET phone_number = '+49 30 1234567' WHERE id = " + id_literal(ann));
+    const auto first = w.queue(ann, "Hello Ann", "<p>Hi</p>");
+    // The generator answers a call request with a script, anything else with an email.
+    const auto generator = w.f.dir.write(
+        "generator.sh",
+        "#!/bin/sh\n"
+        "if grep -q '\"request\":\"call\"'; then\n"
+        "  printf '{\"script\": \"Hello, this is Jack from Acme\"}'\n"
+        "else\n"
+        "  printf '{\"subject\": \"Generated\", \"body\": \"<p>g</p>\"}'\n"
+        "fi\n",
+        0700);
+    w.f.set("content", "generator", "command");
+    w.f.set("content", "command", generator);
+    const auto r = w.f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    REQUIRE(w.row(first, "status") == "sent");
+    CHECK(w.f.db.scalar("SELECT call_script FROM call_queue") == "Hello, this is Jack from Acme");
+    // The email is the row's own content: the generator only wrote the script.
+    CHECK(header_of(w.sink.wait_for_messages(1).front().content, "Subject") == "Hello Ann");
+}
