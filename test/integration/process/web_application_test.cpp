@@ -575,15 +575,15 @@ TEST_CASE("with a content generator the call hand-off carries the script it writ
     w.f.db.exec("UPDATE leads SET phone_number = '+49 30 1234567' WHERE id = " + id_literal(ann));
     const auto first = w.queue(ann, "Hello Ann", "<p>Hi</p>");
     // The generator answers a call request with a script, anything else with an email.
-    const auto generator = w.f.dir.write(
-        "generator.sh",
-        "#!/bin/sh\n"
-        "if grep -q '\"request\":\"call\"'; then\n"
-        "  printf '{\"script\": \"Hello, this is Jack from Acme\"}'\n"
-        "else\n"
-        "  printf '{\"subject\": \"Generated\", \"body\": \"<p>g</p>\"}'\n"
-        "fi\n",
-        0700);
+    const auto generator =
+        w.f.dir.write("generator.sh",
+                      "#!/bin/sh\n"
+                      "if grep -q '\"request\":\"call\"'; then\n"
+                      "  printf '{\"script\": \"Hello, this is Jack from Acme\"}'\n"
+                      "else\n"
+                      "  printf '{\"subject\": \"Generated\", \"body\": \"<p>g</p>\"}'\n"
+                      "fi\n",
+                      0700);
     w.f.set("content", "generator", "command");
     w.f.set("content", "command", generator);
     const auto r = w.f.process();
