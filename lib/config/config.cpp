@@ -648,14 +648,27 @@ Config parse(std::string_view yaml_text, const std::string& source) {
     }
     std::vector<std::string> path;
     walk(c, root, path, source);
-    // A row whose message is still being sent must never look abandoned.
-    if (c.processing.lease <= c.smtp.message_timeout) {
+    // A row must never look abandoned while its run still works on it: the leases are
+    // renewed before each send and each generator run when they could end within it
+    // (lib/process/company_batch.cpp), so a lease must outlast each of those steps.
+    if (c.processing.lease <= c.longest_send()) {
         throw Error(ExitCode::config,
-                    fmt::format("{}: processing.lease ({}) must be longer than "
-                                "smtp.message_timeout ({}): a row still being sent would be "
-                                "taken for abandoned",
+                    fmt::format("{}: processing.lease ({}) must be longer than a send can take: "
+                                "2 x smtp.message_timeout ({}) = {} (a send whose reused "
+                                "connection was closed tries again on a new one); a row still "
+                                "being sent would be taken for abandoned",
                                 source, format_duration(c.processing.lease),
-                                format_duration(c.smtp.message_timeout)));
+                                format_duration(c.smtp.message_timeout),
+                                format_duration(c.longest_send())));
+    }
+    if (c.content.generator == ContentGenerator::command &&
+        c.processing.lease <= c.content.timeout) {
+        throw Error(ExitCode::config,
+                    fmt::format("{}: processing.lease ({}) must be longer than content.timeout "
+                                "({}): the rows a batch holds would be taken for abandoned "
+                                "while the content generator writes one",
+                                source, format_duration(c.processing.lease),
+                                format_duration(c.content.timeout)));
     }
     for (const auto& [name, p] : c.smtp.providers) {
         if (p.host.empty()) {

@@ -107,7 +107,8 @@ struct Config {
         int concurrency = 64;   // companies sent to in parallel
         int db_connections = 8; // database connections the workers share
         // A claimed row not finished within the lease (the run crashed or hung) is
-        // recovered by the next run. Longer than any one message can take.
+        // recovered by the next run. Longer than any one send can take (longest_send());
+        // renewed while the row waits its turn and right before its send.
         std::chrono::seconds lease{std::chrono::minutes(10)};
         // Pacing (a company with a minimum gap between sends): one invocation plans and
         // sends a company's emails spread over at most this long, then leaves the rest
@@ -149,6 +150,10 @@ struct Config {
     Secrets secrets;
 
     const Provider* provider(std::string_view account_type) const;
+    // The longest one send can take: two attempts (a reused connection the server had
+    // closed is replaced and the message sent again), each bounded by
+    // smtp.message_timeout. processing.lease must be longer.
+    Seconds longest_send() const { return 2 * smtp.message_timeout; }
 };
 
 // Where to look for the file; empty fields fall back to the environment and defaults.

@@ -86,6 +86,9 @@ constexpr auto k_wait_step = std::chrono::milliseconds(200);
 // connection through it, so that the database writes meanwhile; a slower server never
 // holds a connection while it answers.
 constexpr auto k_overlap_limit = std::chrono::milliseconds(20);
+// Room left between the end of the longest step and the end of a row's lease, for the
+// clocks of this host and the database's (leases_cover()).
+constexpr auto k_lease_margin = std::chrono::seconds(1);
 // How often a batch's sent messages refresh the company's last_sent_at.
 constexpr auto k_company_touch_interval = std::chrono::seconds(1);
 
@@ -123,7 +126,6 @@ public:
         smtp::Session session(smtp::SessionOptions{
             *m_config.provider(m_account.account_type), m_account.account_email,
             std::move(password), std::string(), smtp::Timeouts::from_config(m_config.smtp)});
-        m_last_lease_renewal = Clock::now();
         // `current` is marked and about to be sent; `next`, when there is one, is built,
         // and `next_sent` says whether its mark is on its way to the database.
         auto current = next_marked(std::nullopt);
@@ -344,7 +346,8 @@ private:
             const auto usage = throttle::get_window_usage(c, m_company);
             const auto schedule = throttle::get_sending_schedule(c, m_company);
             const auto now = throttle::database_clock(c);
-            m_claimed_at = Clock::now(); // the plan's offsets count from here
+            m_claimed_at = Clock::now();         // the plan's offsets count from here
+            m_last_lease_renewal = m_claimed_at; // the claim's leases start after this
             auto limits = settings;
             limits.max_emails_per_day =
                 policy::ramped_daily_limit(settings.max_emails_per_day, schedule.ramp_start,
@@ -473,7 +476,7 @@ private:
     }
 
     db::Call mark_call(const Prepared& p) const {
-        return queue::start_send_call(p.row.item.id, m_ctx.worker, p.message_id,
+        return queue::start_send_call(p.row.item.id, m_ctx.worker, p.message_id, p.to,
                                       m_config.processing.lease, p.email_log_id);
     }
 
@@ -482,8 +485,11 @@ private:
     bool accept_mark(Prepared& p, const db::Result& mark) {
         const auto stored = queue::started(mark);
         if (!stored) {
-            release_unmarked(p.row.item);
-            return false; // no longer ours (recovered, cancelled), or unmarked: not sent
+            if (!release_unmarked(p.row.item) && suppressed_since_loaded(p)) {
+                final_status(p.row.item, queue::QueueStatus::skipped,
+                             "the address is on the do-not-email list (added before the send)");
+            }
+            return false; // no longer ours (recovered, cancelled), suppressed, or unmarked
         }
         const auto log = queue::started_log(mark).value_or(p.email_log_id);
         if (*stored != p.message_id || log != p.email_log_id) {
@@ -530,9 +536,13 @@ private:
         }
         // The generator may take seconds: the outcomes waiting are written first, so a
         // crash meanwhile leaves no delivered row without its outcome.
+        // Each generator run is a step the leases must outlast (leases_cover()).
         const bool call = hands_off_a_call(row);
         if (generates(row) || call) {
             flush();
+        }
+        if (generates(row)) {
+            leases_cover(m_config.content.timeout);
         }
         auto composed = content::compose_content(
             m_config.content, {item.subject,
@@ -570,6 +580,7 @@ private:
         }
         std::optional<std::string> call_script;
         if (call) {
+            leases_cover(m_config.content.timeout);
             const content::Records records{to_fields(row.lead), m_company_fields,
                                            to_fields(row.campaign)};
             auto script = content::run_call_script_generator(m_config.content.command,
@@ -628,6 +639,15 @@ private:
     // Hands the marked message to the SMTP server and records what its answer means.
     Next deliver(const Prepared& p, smtp::Session& session) {
         const auto& item = p.row.item;
+        leases_cover(m_config.longest_send());
+        if (!still_held(item.id)) {
+            // The run was held up longer than the lease (stopped, starved of CPU): another
+            // run may have recovered the row, and may send it. Not sent here.
+            note(log::Level::warn, about(item),
+                 "not sent: its lease passed before its send and the row is no longer this "
+                 "run's");
+            return Next::go_on;
+        }
         const auto sending = Clock::now();
         const auto outcome = session.send(m_account.account_email, p.to, p.bytes);
         m_overlap = Clock::now() - sending < k_overlap_limit;
@@ -868,11 +888,42 @@ private:
         if (m_ctx.dry_run || Clock::now() - m_last_lease_renewal < m_config.processing.lease / 3) {
             return;
         }
-        with_db([&](db::Connection& c) {
-            queue::extend_leases(c, m_company, m_ctx.worker, m_config.processing.lease);
-            return 0;
+        renew_leases();
+    }
+
+    // Before a step that may take up to `step` (a send: config::Config::longest_send();
+    // the content generator: content.timeout), every row the batch holds must keep its
+    // lease to the end of it, so that no run takes a row for abandoned while this one
+    // still works on it: a row marked ahead waits through the message before it and the
+    // next row's content generation. Each lease runs at least `lease` from the batch's
+    // last renewal of them all (or the claim; a mark only lengthens its row's), so they
+    // are renewed when that could end within the step.
+    void leases_cover(Clock::duration step) {
+        if (!m_ctx.dry_run && Clock::now() + step + k_lease_margin >
+                                  m_last_lease_renewal + m_config.processing.lease) {
+            renew_leases();
+        }
+    }
+
+    // Whether the row is still this run's: a renewal takes only the rows still
+    // 'processing' and claimed by this run, so a row missing from the last one was taken
+    // back by another run while this one was held up past the lease (stopped, starved of
+    // CPU), and must not be sent here. Without a renewal since the claim, every row is.
+    bool still_held(const Uuid& row) const {
+        return !m_held_at_renewal ||
+               std::binary_search(m_held_at_renewal->begin(), m_held_at_renewal->end(), row);
+    }
+
+    // Renews the leases of the rows this run holds for the company, and notes which they
+    // are (still_held()).
+    void renew_leases() {
+        const auto before = Clock::now();
+        auto renewed = with_db([&](db::Connection& c) {
+            return queue::extend_leases(c, m_company, m_ctx.worker, m_config.processing.lease);
         });
-        m_last_lease_renewal = Clock::now();
+        std::sort(renewed.begin(), renewed.end());
+        m_held_at_renewal = std::move(renewed);
+        m_last_lease_renewal = before;
     }
 
     // Paced: waits until this send's planned slot, renewing the leases of the rows still
@@ -922,6 +973,7 @@ private:
     content::Fields m_company_fields;
     std::set<Uuid> m_runs;
     Clock::time_point m_last_lease_renewal;
+    std::optional<std::vector<Uuid>> m_held_at_renewal; // sorted; still_held()
     policy::PacingPlan m_plan;
     Clock::time_point m_claimed_at;
     std::size_t m_sends_started = 0;
@@ -957,16 +1009,26 @@ private:
     }
 
     // Releases the row when its mark failed (unmarked()), with the reason; it is not sent.
-    void release_unmarked(const queue::EmailQueueItem& item) {
+    // False when the mark's transaction committed (the mark did not take for another
+    // reason).
+    bool release_unmarked(const queue::EmailQueueItem& item) {
         const auto it = std::find_if(m_unmarked.begin(), m_unmarked.end(),
                                      [&](const auto& u) { return u.first == item.id; });
         if (it == m_unmarked.end()) {
-            return;
+            return false;
         }
         const auto reason = std::move(it->second);
         m_unmarked.erase(it);
         note(log::Level::warn, about(item), "not sent, released: " + reason);
         release({item.id}, reason);
+        return true;
+    }
+
+    // Whether the row's address went on the do-not-email list after its chunk was loaded:
+    // its mark then does not take (EQ_MARK_CTES checks the list right before the send).
+    bool suppressed_since_loaded(const Prepared& p) {
+        return with_db(
+            [&](db::Connection& c) { return suppression::is_suppressed(c, m_company, p.to); });
     }
 
     std::deque<Flight> m_flights;

@@ -43,15 +43,16 @@ constexpr db::Statement k_claim{
 const db::Statement k_start_send_statement{
     "start_send",
     "WITH " EQ_MARK_CTES(
-        "$1", "$2", "$3", "$4",
-        "$5") " SELECT sent_message_id AS message_id, sent_email_log_id AS email_log_id"
+        "$1", "$2", "$3", "$4", "$5",
+        "$6") " SELECT sent_message_id AS message_id, sent_email_log_id AS email_log_id"
               " FROM mark"};
 
 namespace {
 
 constexpr db::Statement k_extend{
     "extend_leases", "UPDATE email_queue SET lease_until = now() + make_interval(secs => $3)"
-                     " WHERE company_id = $1 AND claimed_by = $2 AND status = 'processing'"};
+                     " WHERE company_id = $1 AND claimed_by = $2 AND status = 'processing'"
+                     " RETURNING id"};
 
 constexpr db::Statement k_release{
     "release_rows",
@@ -148,10 +149,10 @@ std::vector<Uuid> claimable_rows(db::Connection& conn, const Uuid& company_id, s
 }
 
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
-                         const std::string& message_id, Seconds lease,
+                         const std::string& message_id, const std::string& recipient, Seconds lease,
                          const std::optional<Uuid>& email_log_id) {
     return db::call(k_start_send_statement, db::Shape::maybe_one, row_id, worker, message_id,
-                    lease.count(), email_log_id);
+                    lease.count(), email_log_id, recipient);
 }
 
 std::optional<std::string> started(const db::Result& result) {
@@ -170,14 +171,19 @@ std::optional<Uuid> started_log(const db::Result& result) {
 
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
-                                      Seconds lease, const std::optional<Uuid>& email_log_id) {
-    const auto c = start_send_call(row_id, worker, message_id, lease, email_log_id);
+                                      const std::string& recipient, Seconds lease,
+                                      const std::optional<Uuid>& email_log_id) {
+    const auto c = start_send_call(row_id, worker, message_id, recipient, lease, email_log_id);
     return started(conn.exec(*c.statement, c.params, c.shape));
 }
 
-void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,
-                   Seconds lease) {
-    conn.none(k_extend, company_id, worker, lease.count());
+std::vector<Uuid> extend_leases(db::Connection& conn, const Uuid& company_id,
+                                const std::string& worker, Seconds lease) {
+    std::vector<Uuid> renewed;
+    for (const auto row : conn.rows(k_extend, company_id, worker, lease.count())) {
+        renewed.push_back(row.uuid("id"));
+    }
+    return renewed;
 }
 
 std::int64_t release_rows(db::Connection& conn, const std::vector<Uuid>& ids,

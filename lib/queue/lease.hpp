@@ -49,7 +49,7 @@ namespace eq::queue {
 // (whose statistics date from before the claim) and filter every row in flight, once per
 // message, which made a batch quadratic. A row updated meanwhile has a new address, so
 // it is not found: it is no longer this run's to send, which is the safe answer.
-#define EQ_MARK_CTES(ROW, WORKER, MESSAGE_ID, LEASE, LOG_ID)                                       \
+#define EQ_MARK_CTES(ROW, WORKER, MESSAGE_ID, LEASE, LOG_ID, TO)                                   \
     "mark AS ("                                                                                    \
     " UPDATE email_queue SET send_started_at = now(), last_attempt_at = now(),"                    \
     " sent_message_id = COALESCE(sent_message_id, " MESSAGE_ID "),"                                \
@@ -60,6 +60,8 @@ namespace eq::queue {
     "::float8) END"                                                                                \
     " WHERE ctid = (SELECT ctid FROM email_queue WHERE id = " ROW ")"                              \
     " AND id = " ROW " AND claimed_by = " WORKER " AND status = 'processing'"                      \
+    " AND NOT EXISTS (SELECT 1 FROM do_not_email d WHERE lower(d.email) = lower(" TO ")"           \
+    "   AND (d.company_id IS NULL OR d.company_id = email_queue.company_id))"                      \
     " RETURNING sent_message_id, sent_email_log_id, campaign_id, campaign_run_id, lead_id),"       \
     " mark_log AS ("                                                                               \
     " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"                 \
@@ -89,11 +91,12 @@ std::vector<Uuid> claimable_rows(db::Connection& conn, const Uuid& company_id, s
 // (sent_email_log_id: kept if the row has one, else its thread's, else `email_log_id`
 // or a new one; the email_logs row is created when missing), and renewing its lease
 // when less than half of `lease` is left. Returns the Message-ID to send with, or
-// nothing when the row is no longer this worker's (it was recovered): then it must not
-// be sent.
+// nothing when the row is no longer this worker's (it was recovered) or when
+// `recipient`, the address the message goes to, is on the company's or the global
+// do_not_email list now: then it must not be sent (suppressed() tells which).
 std::optional<std::string> start_send(db::Connection& conn, const Uuid& row_id,
                                       const std::string& worker, const std::string& message_id,
-                                      Seconds lease,
+                                      const std::string& recipient, Seconds lease,
                                       const std::optional<Uuid>& email_log_id = std::nullopt);
 // The statement behind start_send(), for EXPLAIN in tests.
 extern const db::Statement k_start_send_statement;
@@ -102,14 +105,16 @@ extern const db::Statement k_start_send_statement;
 // (or that of sent_with_mark(), outcome.hpp): the Message-ID and the email log id the
 // row now stores, nothing when the mark did not take.
 db::Call start_send_call(const Uuid& row_id, const std::string& worker,
-                         const std::string& message_id, Seconds lease,
+                         const std::string& message_id, const std::string& recipient, Seconds lease,
                          const std::optional<Uuid>& email_log_id = std::nullopt);
 std::optional<std::string> started(const db::Result& result);
 std::optional<Uuid> started_log(const db::Result& result);
 
-// Renews the leases of the rows this worker still holds for the company.
-void extend_leases(db::Connection& conn, const Uuid& company_id, const std::string& worker,
-                   Seconds lease);
+// Renews the leases of the rows this worker still holds for the company (status
+// 'processing', claimed by it): now + `lease`. Returns those rows; a row recovered by
+// another run meanwhile is not among them.
+std::vector<Uuid> extend_leases(db::Connection& conn, const Uuid& company_id,
+                                const std::string& worker, Seconds lease);
 
 // Puts rows this worker holds back to 'pending' without spending a retry (the company
 // was held, or the run is stopping). error_message is set when given. Returns how many.

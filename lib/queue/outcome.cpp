@@ -55,12 +55,12 @@ constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES
                                " SELECT count(*) AS n, " EQ_RECORD_SENT_CALLS " FROM q"};
 
 // The same with another row's send-started mark ($11 the row, $12 its Message-ID, $13
-// the lease, $14 its email log id): the two rows are different, so the two updates of
-// email_queue do not meet.
+// the lease, $14 its email log id, $15 its recipient): the two rows are different, so
+// the two updates of email_queue do not meet.
 constexpr db::Statement k_sent_with_mark{
     "record_sent_with_mark", EQ_RECORD_SENT_CTES
-    ", " EQ_MARK_CTES("$11", "$2", "$12", "$13",
-                      "$14") " SELECT (SELECT count(*) FROM q) AS n, " EQ_RECORD_SENT_CALLS ","
+    ", " EQ_MARK_CTES("$11", "$2", "$12", "$13", "$14",
+                      "$15") " SELECT (SELECT count(*) FROM q) AS n, " EQ_RECORD_SENT_CALLS ","
                              " (SELECT sent_message_id FROM mark) AS message_id,"
                              " (SELECT sent_email_log_id FROM mark) AS email_log_id"};
 
@@ -96,12 +96,11 @@ std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mar
         return std::nullopt;
     }
     // start_send_call's parameters: row, worker (the same as the outcome's), Message-ID,
-    // lease, email log id.
+    // lease, email log id, recipient.
     db::Call call{&k_sent_with_mark, sent.params, db::Shape::one};
-    call.params.push_back(mark.params[0]);
-    call.params.push_back(mark.params[2]);
-    call.params.push_back(mark.params[3]);
-    call.params.push_back(mark.params[4]);
+    for (const std::size_t i : {0U, 2U, 3U, 4U, 5U}) {
+        call.params.push_back(mark.params[i]);
+    }
     return call;
 }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <random>
 #include <thread>
@@ -26,10 +27,13 @@ using namespace std::chrono;
 
 namespace {
 
-// Longer than smtp.message_timeout (a second less, ProcessFixture::set_lease), which is
-// ample for one message to a local server; short enough not to wait long for the
-// recovery of killed runs' rows.
-constexpr auto k_lease = seconds(3);
+// Longer than the longest send (2 x smtp.message_timeout, 1 s with
+// ProcessFixture::set_lease), which is ample for one message to a local server; short
+// enough not to wait long for the recovery of killed runs' rows. A batch renews its
+// leases before a send once it has run for lease - 3 s, which a batch of these tests
+// (milliseconds) never reaches: the transactions a kill interrupts are the ones
+// expected_after() lists.
+constexpr auto k_lease = seconds(5);
 
 // Normal runs until nothing is pending or processing (bounded), after the leases of
 // killed runs have passed.
@@ -404,4 +408,57 @@ TEST_CASE("a kill just before a run's completion leaves neither the completion n
     CHECK(schedule_rows(after_run) == 2);
     CHECK(status(before_run) == "completed");
     CHECK(schedule_rows(before_run) == 2);
+}
+
+TEST_CASE("a run stopped past its lease never sends a row another run recovered meanwhile",
+          "[crash][lease]") {
+    // The run stops (SIGSTOP) right after the server answered its second message. To a
+    // server that answers at once, the third row's send-started mark went out before that
+    // message's dialogue: it is marked, not sent. Stopped for longer than the lease,
+    // while another run recovers the rows it holds, with processing.resend_unknown on: the
+    // marked row goes back to pending, and the other run sends it. Continued, the stopped
+    // run renews its leases before its next send, finds that row no longer its own, and
+    // does not send it. (The second message's own row was delivered and is sent again
+    // by the other run: resend_unknown accepts that for a row whose answer was never
+    // recorded.)
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    f.set_lease(k_lease);
+    f.set("processing", "resend_unknown", "true");
+    f.queue_run(f.company("sink"), 4);
+    TempDir logs;
+    auto env = f.db.env();
+    for (const auto& [k, v] : f.env()) {
+        env[k] = v;
+    }
+    env["EMAILQUEUE_TEST_FAULT"] = "answered:2";
+    env["EMAILQUEUE_TEST_FAULT_SIGNAL"] = "STOP";
+    BackgroundProcess run({program_path("queue-process-faulty"), "--config", f.config_path()},
+                          logs.file("run.log"), env);
+    REQUIRE(wait_until_stopped(run.pid()));
+    std::this_thread::sleep_for(k_lease + milliseconds(300));
+    const auto other = f.process();
+    INFO(other.err);
+    REQUIRE(other.exit_code == 0);
+    run.kill(SIGCONT);
+    CHECK(run.wait() == 0);
+    INFO(read_file(logs.file("run.log")));
+    drain(f);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 4);
+    std::map<std::string, int> delivered;
+    for (const auto& m : sink.wait_for_messages(4)) {
+        for (const auto& to : m.rcpt_to) {
+            ++delivered[to];
+        }
+    }
+    CHECK(delivered["<lead0@x.example>"] == 1);
+    CHECK(delivered["<lead1@x.example>"] == 2); // answered, never recorded: resent
+    CHECK(delivered["<lead2@x.example>"] == 1); // recovered while marked: sent once
+    CHECK(delivered["<lead3@x.example>"] == 1);
+    Figures figures("crash");
+    figures.add("runs_stopped_past_lease");
+    figures.add("sent_after_recovery", delivered["<lead2@x.example>"] - 1);
+    figures.add("rows", 4);
+    figures.write();
 }

@@ -74,26 +74,6 @@ struct PooledFixture {
     PgBouncer bouncer;
 };
 
-// Whether the process is stopped (SIGSTOP), waiting up to 30 s for it.
-bool wait_until_stopped(pid_t pid) {
-    for (int i = 0; i < 3000; ++i) {
-        std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-        std::string text((std::istreambuf_iterator<char>(stat)), {});
-        const auto paren = text.rfind(')');
-        if (paren == std::string::npos) {
-            return false; // it ended
-        }
-        if (paren + 2 < text.size() && text[paren + 2] == 'T') {
-            return true;
-        }
-        if (paren + 2 < text.size() && text[paren + 2] == 'Z') {
-            return false;
-        }
-        std::this_thread::sleep_for(milliseconds(10));
-    }
-    return false;
-}
-
 // Drops every prepared statement of the pooler's one server session, as when it hands
 // a client's next transaction another session.
 void deallocate_all(const std::string& url) {

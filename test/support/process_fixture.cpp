@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -53,7 +55,10 @@ void ProcessFixture::set(const std::string& section, const std::string& key,
 
 void ProcessFixture::set_lease(std::chrono::seconds lease) {
     set("processing", "lease", fmt::format("{}s", lease.count()));
-    set("smtp", "message_timeout", fmt::format("{}s", lease.count() - 1));
+    // The shortest message timeout, so that the batch renews its leases before a send only
+    // when it has run for longer than lease - 3 s (lib/process/company_batch.cpp,
+    // leases_cover(): 2 x message_timeout and a second's margin).
+    set("smtp", "message_timeout", "1s");
 }
 
 Uuid ProcessFixture::company(const std::string& provider, const std::string& name,
@@ -194,6 +199,25 @@ std::string header_of(const std::string& content, const std::string& name) {
         value.pop_back();
     }
     return value;
+}
+
+bool wait_until_stopped(pid_t pid) {
+    for (int i = 0; i < 3000; ++i) {
+        std::ifstream stat(fmt::format("/proc/{}/stat", pid));
+        std::string text((std::istreambuf_iterator<char>(stat)), {});
+        const auto paren = text.rfind(')');
+        if (paren == std::string::npos) {
+            return false; // it ended
+        }
+        if (paren + 2 < text.size() && text[paren + 2] == 'T') {
+            return true;
+        }
+        if (paren + 2 < text.size() && text[paren + 2] == 'Z') {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
 }
 
 } // namespace eq::test

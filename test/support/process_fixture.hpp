@@ -49,7 +49,8 @@ public:
     // Sets a processing.* (or any) key: the file is rewritten before each run.
     void set(const std::string& section, const std::string& key, const std::string& value);
     // A short processing.lease, for tests that wait for killed runs' rows to be
-    // recovered; smtp.message_timeout becomes a second less (a lease must be longer).
+    // recovered (at least 3 s); smtp.message_timeout becomes 1 s (a lease must be longer
+    // than two message timeouts, config::Config::longest_send()).
     void set_lease(std::chrono::seconds lease);
 
     // A company sending through `provider`, with a Fernet-encrypted password.
@@ -91,6 +92,11 @@ private:
     int m_leads = 0;
     std::string m_database_url;
 };
+
+// Whether the process is stopped (SIGSTOP, as queue-process-faulty stops itself at a
+// fault point with EMAILQUEUE_TEST_FAULT_SIGNAL=STOP), waiting up to 30 s for it; false
+// when it ended instead.
+bool wait_until_stopped(pid_t pid);
 
 // The Message-ID header of a message as smtp-sink dumps it ("" when absent).
 std::string header_of(const std::string& content, const std::string& name);

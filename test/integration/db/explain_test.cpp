@@ -109,17 +109,17 @@ TEST_CASE("marking a send started finds the row by its key, however many rows ar
     conn.run(std::string("PREPARE start_send_plan AS ") + queue::k_start_send_statement.sql,
              "prepare_start_send");
     const std::string execute =
-        "EXECUTE start_send_plan('" + row + "', 'w', '<m@c.example>', 60, NULL)";
+        "EXECUTE start_send_plan('" + row + "', 'w', '<m@c.example>', 60, NULL, 'l@c.example')";
     const auto plan = explain(conn, {"explain_start_send", execute.c_str()}, {});
     INFO(plan);
     CHECK(plan.find("Tid Scan on email_queue") != std::string::npos);
     CHECK(plan.find("email_queue_pkey") != std::string::npos);
     CHECK(plan.find("email_queue_in_flight_idx") == std::string::npos);
     // And it still marks the row, and only a row of this run.
-    CHECK(queue::start_send(conn, Uuid::parse(row).value(), "w", "<m@c.example>", Seconds(60)) ==
-          std::optional<std::string>("<m@c.example>"));
-    CHECK_FALSE(
-        queue::start_send(conn, Uuid::parse(row).value(), "other", "<n@c.example>", Seconds(60)));
+    CHECK(queue::start_send(conn, Uuid::parse(row).value(), "w", "<m@c.example>", "lead@x.example",
+                            Seconds(60)) == std::optional<std::string>("<m@c.example>"));
+    CHECK_FALSE(queue::start_send(conn, Uuid::parse(row).value(), "other", "<n@c.example>",
+                                  "lead@x.example", Seconds(60)));
 }
 
 TEST_CASE("loading claimed rows looks each lead up by its key, however many leads there are",

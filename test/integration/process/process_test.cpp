@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -549,4 +551,45 @@ TEST_CASE("a lead whose columns nest too deep fails that row, not the batch", "[
                       "ON l.id = q.lead_id WHERE l.email = 'lead0@x.example'")
               .starts_with("failed: the lead's columns cannot be read"));
     CHECK(sink.wait_for_messages(2).size() == 2);
+}
+
+TEST_CASE("an address put on the do-not-email list after its row was loaded is not sent to",
+          "[process][suppression]") {
+    // The rows are loaded a chunk at a time, before their content is written; the content
+    // generator, while it writes lead0's message, puts lead1 on the list (as the web
+    // application does when a lead unsubscribes). The list is checked again by each
+    // row's send-started mark, right before its send.
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto generator = f.dir.path() + "/generate.sh";
+    std::ofstream(generator) << "#!/bin/sh\n"
+                                "input=$(cat)\n"
+                                "case \"$input\" in *lead0@x.example*)\n"
+                                "  /usr/bin/psql -qAt '"
+                             << f.db.url()
+                             << "' -c \"INSERT INTO "
+                                "do_not_email (email, reason) VALUES ('Lead1@x.example', "
+                                "'unsubscribed')\" >/dev/null || exit 1 ;;\n"
+                                "esac\n"
+                                "printf '{\"subject\": \"Hi\", \"body\": \"<p>Hi</p>\"}'\n";
+    std::filesystem::permissions(generator, std::filesystem::perms::owner_all);
+    f.set("content", "generator", "command");
+    f.set("content", "command", generator);
+    f.queue_run(f.company("sink"), 3);
+    const auto r = f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(f.count("SELECT count(*) FROM do_not_email") == 1);
+    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.db.scalar("SELECT status || ': ' || error_message FROM email_queue q JOIN leads l "
+                      "ON l.id = q.lead_id WHERE l.email = 'lead1@x.example'") ==
+          "skipped: the address is on the do-not-email list (added before the send)");
+    const auto messages = sink.wait_for_messages(2);
+    CHECK(messages.size() == 2);
+    for (const auto& m : messages) {
+        CHECK(m.rcpt_to != std::vector<std::string>{"<lead1@x.example>"});
+    }
+    CHECK(f.count("SELECT count(*) FROM email_logs WHERE lead_id = (SELECT id FROM leads WHERE "
+                  "email = 'lead1@x.example')") == 0);
 }

@@ -21,7 +21,8 @@ TEST_CASE("a run's abandoned rows go back to pending, or held once their send st
         tx.commit();
     }
     REQUIRE(ids.size() == 2);
-    REQUIRE(queue::start_send(f.conn, ids[1], "w1", "<m@x.example>", minutes(10)));
+    REQUIRE(
+        queue::start_send(f.conn, ids[1], "w1", "<m@x.example>", "lead@x.example", minutes(10)));
     const auto status = [&](const Uuid& id) {
         return f.db.scalar("SELECT status FROM email_queue WHERE id = " + id_literal(id));
     };

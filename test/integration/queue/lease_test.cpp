@@ -102,13 +102,38 @@ TEST_CASE("start_send stores the Message-ID once and refuses a row that is not o
     Fixture f;
     const auto a = f.queue("a@x.example");
     f.claim(1);
-    CHECK(queue::start_send(f.conn, a, "other", "<x@acme.example>", minutes(10)) == std::nullopt);
-    CHECK(queue::start_send(f.conn, a, "w1", "<first@acme.example>", minutes(10)) ==
-          "<first@acme.example>");
+    CHECK(queue::start_send(f.conn, a, "other", "<x@acme.example>", "lead@x.example",
+                            minutes(10)) == std::nullopt);
+    CHECK(queue::start_send(f.conn, a, "w1", "<first@acme.example>", "lead@x.example",
+                            minutes(10)) == "<first@acme.example>");
     // A retry keeps the Message-ID stored the first time.
-    CHECK(queue::start_send(f.conn, a, "w1", "<second@acme.example>", minutes(10)) ==
-          "<first@acme.example>");
+    CHECK(queue::start_send(f.conn, a, "w1", "<second@acme.example>", "lead@x.example",
+                            minutes(10)) == "<first@acme.example>");
     CHECK(f.db.scalar("SELECT send_started_at IS NOT NULL FROM email_queue") == "t");
+}
+
+TEST_CASE("start_send refuses an address on the do-not-email list at the moment of the send",
+          "[lease][suppression]") {
+    Fixture f;
+    const auto a = f.queue("a@x.example");
+    f.claim(1);
+    const auto company = f.company.str();
+    // Another company's entry does not count; the company's own and a global one do,
+    // whatever the case of the address.
+    const auto other = insert_company(f.conn).str();
+    f.db.exec("INSERT INTO do_not_email (email, reason, company_id) VALUES ('a@x.example', "
+              "'unsubscribed', '" +
+              other + "')");
+    CHECK(queue::start_send(f.conn, a, "w1", "<a@acme.example>", "a@x.example", minutes(10)));
+    f.db.exec("UPDATE email_queue SET send_started_at = NULL");
+    f.db.exec("INSERT INTO do_not_email (email, reason, company_id) VALUES ('A@X.example', "
+              "'unsubscribed', '" +
+              company + "')");
+    CHECK(queue::start_send(f.conn, a, "w1", "<a@acme.example>", "a@x.example", minutes(10)) ==
+          std::nullopt);
+    CHECK(f.db.scalar("SELECT send_started_at IS NULL FROM email_queue") == "t");
+    f.db.exec("UPDATE do_not_email SET company_id = NULL WHERE email = 'A@X.example'");
+    CHECK_FALSE(queue::start_send(f.conn, a, "w1", "<a@acme.example>", "a@X.EXAMPLE", minutes(10)));
 }
 
 TEST_CASE("start_send makes a first email's log before the send, once, and uses a follow-up's "
@@ -118,14 +143,15 @@ TEST_CASE("start_send makes a first email's log before the send, once, and uses 
     const auto a = f.queue("a@x.example");
     f.claim(1);
     const auto log = Uuid::random();
-    REQUIRE(queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10), log));
+    REQUIRE(
+        queue::start_send(f.conn, a, "w1", "<a@acme.example>", "lead@x.example", minutes(10), log));
     CHECK(f.db.scalar("SELECT sent_email_log_id || ' ' || (email_log_id IS NULL) FROM "
                       "email_queue") == log.str() + " true");
     CHECK(f.db.scalar("SELECT id || ' ' || campaign_run_id FROM email_logs") ==
           log.str() + " " + f.run.str());
     // A second attempt keeps its log: none is added.
-    const auto call =
-        queue::start_send_call(a, "w1", "<a@acme.example>", minutes(10), Uuid::random());
+    const auto call = queue::start_send_call(a, "w1", "<a@acme.example>", "lead@x.example",
+                                             minutes(10), Uuid::random());
     CHECK(queue::started_log(f.conn.exec(*call.statement, call.params, call.shape)) == log);
     CHECK(f.db.count("SELECT count(*) FROM email_logs") == 1);
 
@@ -135,7 +161,8 @@ TEST_CASE("start_send makes a first email's log before the send, once, and uses 
     f.db.exec("UPDATE email_queue SET email_log_id = " + id_literal(log) +
               " WHERE id = " + id_literal(b));
     f.claim(1);
-    REQUIRE(queue::start_send(f.conn, b, "w1", "<b@acme.example>", minutes(10), Uuid::random()));
+    REQUIRE(queue::start_send(f.conn, b, "w1", "<b@acme.example>", "lead@x.example", minutes(10),
+                              Uuid::random()));
     CHECK(f.db.scalar("SELECT sent_email_log_id FROM email_queue WHERE id = " + id_literal(b)) ==
           log.str());
     CHECK(f.db.count("SELECT count(*) FROM email_logs") == 1);
@@ -161,7 +188,8 @@ TEST_CASE("start_send keeps a long lease as it is and renews a short one", "[lea
                             " FROM pg_stat_xact_user_tables WHERE relname = 'email_queue'"};
         db::Transaction tx(f.conn);
         const auto counts_before = f.conn.one(k_updates);
-        REQUIRE(queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10)));
+        REQUIRE(
+            queue::start_send(f.conn, a, "w1", "<a@acme.example>", "lead@x.example", minutes(10)));
         const auto counts_after = f.conn.one(k_updates);
         CHECK(counts_after.only().integer("n") - counts_before.only().integer("n") == 1);
         CHECK(counts_after.only().integer("hot") - counts_before.only().integer("hot") == 1);
@@ -171,7 +199,7 @@ TEST_CASE("start_send keeps a long lease as it is and renews a short one", "[lea
     // Less than half left: the mark renews the whole lease.
     f.db.exec("UPDATE email_queue SET lease_until = now() + interval '4 minutes' WHERE id = " +
               id_literal(b));
-    REQUIRE(queue::start_send(f.conn, b, "w1", "<b@acme.example>", minutes(10)));
+    REQUIRE(queue::start_send(f.conn, b, "w1", "<b@acme.example>", "lead@x.example", minutes(10)));
     CHECK(f.db.scalar("SELECT lease_until > now() + interval '9 minutes' FROM email_queue"
                       " WHERE id = " +
                       id_literal(b)) == "t");
@@ -183,7 +211,7 @@ TEST_CASE("recovery returns unstarted rows to pending and holds started ones", "
     const auto started = f.queue("b@x.example");
     const auto live = f.queue("c@x.example");
     f.claim(3);
-    queue::start_send(f.conn, started, "w1", "<b@acme.example>", minutes(10));
+    queue::start_send(f.conn, started, "w1", "<b@acme.example>", "lead@x.example", minutes(10));
     // The run died: its leases pass, except for the live row's.
     f.db.exec("UPDATE email_queue SET lease_until = now() - interval '1 second' WHERE id <> '" +
               live.str() + "'");
@@ -208,7 +236,7 @@ TEST_CASE("with resend_unknown, started rows go back to pending", "[lease]") {
     Fixture f;
     const auto started = f.queue("b@x.example");
     f.claim(1);
-    queue::start_send(f.conn, started, "w1", "<b@acme.example>", minutes(10));
+    queue::start_send(f.conn, started, "w1", "<b@acme.example>", "lead@x.example", minutes(10));
     f.db.exec("UPDATE email_queue SET lease_until = now() - interval '1 second'");
     const auto r = queue::recover_expired(f.conn, true);
     CHECK(r.resent == 1);
@@ -220,7 +248,7 @@ TEST_CASE("recovery never overwrites a row its run finished meanwhile", "[lease]
     Fixture f;
     const auto a = f.queue("a@x.example");
     f.claim(1);
-    queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10));
+    queue::start_send(f.conn, a, "w1", "<a@acme.example>", "lead@x.example", minutes(10));
     f.db.exec("UPDATE email_queue SET lease_until = now() - interval '1 second'");
     // The slow run records its outcome while the recovering run waits for the row lock;
     // the recovery re-checks the row when it gets the lock and leaves it alone.
@@ -251,7 +279,7 @@ TEST_CASE("record_sent writes the row, the email log, its details and the run's 
     Fixture f;
     const auto a = f.queue("a@x.example");
     f.claim(1);
-    queue::start_send(f.conn, a, "w1", "<m1@acme.example>", minutes(10));
+    queue::start_send(f.conn, a, "w1", "<m1@acme.example>", "lead@x.example", minutes(10));
     CHECK_FALSE(queue::record_sent(f.conn, {.row_id = a, .worker = "intruder"}));
     REQUIRE(queue::record_sent(f.conn, {.row_id = a,
                                         .worker = "w1",
@@ -282,7 +310,7 @@ TEST_CASE("sent_with_mark records one row and marks another in one statement", "
     const auto b = f.queue("b@x.example");
     const auto c = f.queue("c@x.example");
     f.claim(3);
-    queue::start_send(f.conn, a, "w1", "<a@acme.example>", minutes(10));
+    queue::start_send(f.conn, a, "w1", "<a@acme.example>", "lead@x.example", minutes(10));
     const auto sent = [](const Uuid& row) {
         return queue::sent_call({.row_id = row,
                                  .worker = "w1",
@@ -295,8 +323,9 @@ TEST_CASE("sent_with_mark records one row and marks another in one statement", "
     const auto run = [&](const db::Call& call) {
         return f.conn.exec(*call.statement, call.params, call.shape);
     };
-    const auto both = queue::sent_with_mark(
-        sent(a), queue::start_send_call(b, "w1", "<b@acme.example>", minutes(10)));
+    const auto both =
+        queue::sent_with_mark(sent(a), queue::start_send_call(b, "w1", "<b@acme.example>",
+                                                              "lead@x.example", minutes(10)));
     REQUIRE(both);
     const auto result = run(*both);
     CHECK(queue::applied(result));
@@ -308,8 +337,9 @@ TEST_CASE("sent_with_mark records one row and marks another in one statement", "
                       id_literal(b)) == "t");
     CHECK(f.db.scalar("SELECT leads_processed FROM campaign_runs") == "1");
     // Each half answers for itself: b is recorded, a (no longer processing) is not marked.
-    const auto again = run(*queue::sent_with_mark(
-        sent(b), queue::start_send_call(a, "w1", "<a2@acme.example>", minutes(10))));
+    const auto again =
+        run(*queue::sent_with_mark(sent(b), queue::start_send_call(a, "w1", "<a2@acme.example>",
+                                                                   "lead@x.example", minutes(10))));
     CHECK(queue::applied(again));
     CHECK(queue::started(again) == std::nullopt);
     CHECK(f.status(b) == "sent");
@@ -317,9 +347,9 @@ TEST_CASE("sent_with_mark records one row and marks another in one statement", "
           "<a@acme.example>");
     // The row c stays as it was; other outcomes are not combined.
     CHECK(f.status(c) == "processing");
-    CHECK_FALSE(
-        queue::sent_with_mark(queue::final_call(c, "w1", queue::QueueStatus::failed, "x"),
-                              queue::start_send_call(c, "w1", "<c@acme.example>", minutes(10))));
+    CHECK_FALSE(queue::sent_with_mark(
+        queue::final_call(c, "w1", queue::QueueStatus::failed, "x"),
+        queue::start_send_call(c, "w1", "<c@acme.example>", "lead@x.example", minutes(10))));
 }
 
 TEST_CASE("record_retry backs off, then fails when retries are spent", "[lease]") {
@@ -376,12 +406,12 @@ TEST_CASE("a held company counts its holds and is released by a send", "[lease]"
     f.claim(2);
     // A send recorded without touching the company (a batch's later messages) leaves its
     // row alone; one that touches it lifts the hold.
-    queue::start_send(f.conn, b, "w1", "<b@acme.example>", minutes(10));
+    queue::start_send(f.conn, b, "w1", "<b@acme.example>", "lead@x.example", minutes(10));
     REQUIRE(queue::record_sent(f.conn, {.row_id = b, .worker = "w1", .touch_company = false}));
     state = throttle::get_company_state(f.conn, f.company);
     CHECK(state.consecutive_holds == 2);
     CHECK_FALSE(state.last_sent_at.has_value());
-    queue::start_send(f.conn, a, "w1", "<m@acme.example>", minutes(10));
+    queue::start_send(f.conn, a, "w1", "<m@acme.example>", "lead@x.example", minutes(10));
     queue::record_sent(f.conn, {.row_id = a, .worker = "w1"});
     state = throttle::get_company_state(f.conn, f.company);
     CHECK(state.last_sent_at.has_value());

@@ -93,13 +93,32 @@ TEST_CASE("a start time the spring-forward gap skips opens after the gap",
     auto w = f.window("Europe/Berlin");
     w.start = "02:30";
     w.end = "04:00";
-    // 02:30 does not exist on 2026-03-29: PostgreSQL reads it with the offset before the
-    // change (01:30 UTC, 03:30 CEST), inside the window.
+    // 02:30 does not exist on 2026-03-29: the local time passes it when the clocks jump
+    // from 02:00 to 03:00 (01:00 UTC), and the window is open from then on. (PostgreSQL
+    // reads '02:30' with the offset before the change, 01:30 UTC: half an hour late.)
     const auto opens = w.opens("2026-03-28T23:00:00Z");
-    CHECK(opens == "2026-03-29T01:30:00Z");
+    CHECK(opens == "2026-03-29T01:00:00Z");
     CHECK(w.open(opens));
     CHECK_FALSE(w.open("2026-03-29T00:59:59Z")); // 01:59 CET
     CHECK_FALSE(w.open("2026-03-29T02:00:00Z")); // 04:00 CEST
+    // A window the change skips whole (02:15 to 02:45) does not open that day.
+    w.start = "02:15";
+    w.end = "02:45";
+    CHECK(w.opens("2026-03-28T23:00:00Z") == "2026-03-30T00:15:00Z");
+}
+
+TEST_CASE("a start time that happens twice opens at the first, and again after the change",
+          "[sending_window][dst]") {
+    Fixture f;
+    auto w = f.window("Europe/Berlin");
+    w.start = "02:30";
+    w.end = "04:00";
+    // 2026-10-25: 02:30 CEST is 00:30 UTC; at 01:00 UTC the clocks go back to 02:00, the
+    // local time is before the start again until 02:30 CET (01:30 UTC).
+    CHECK(w.opens("2026-10-24T23:00:00Z") == "2026-10-25T00:30:00Z");
+    CHECK(w.open("2026-10-25T00:30:00Z"));
+    CHECK_FALSE(w.open("2026-10-25T01:10:00Z"));
+    CHECK(w.opens("2026-10-25T01:10:00Z") == "2026-10-25T01:30:00Z");
 }
 
 TEST_CASE("New York's change days and zones without daylight saving", "[sending_window][dst]") {
@@ -160,4 +179,52 @@ TEST_CASE("a lead's own known zone wins, an unknown one falls back to the compan
     CHECK(f.db.scalar("SELECT email_queue_window_open(now(), NULL, 0::smallint, '08:00', "
                       "'09:00', '" +
                       f.company + "')") == "t");
+}
+
+TEST_CASE("when the window opens agrees with whether it is open, minute by minute, on the days "
+          "the clocks change",
+          "[sending_window][dst]") {
+    // For every minute t of the two days around each change, email_queue_window_opens(t)
+    // (queue-admin status and explain) is the first minute from t on at which
+    // email_queue_window_open (the claim) is true.
+    Fixture f;
+    struct Case {
+        const char* zone;
+        const char* from; // UTC; the two days from here are checked
+        const char* start;
+        const char* end;
+    };
+    const Case cases[] = {
+        {"Europe/Berlin", "2026-03-28T12:00:00Z", "02:30", "04:00"},
+        {"Europe/Berlin", "2026-03-28T12:00:00Z", "02:00", "02:59"},
+        {"Europe/Berlin", "2026-10-24T12:00:00Z", "02:30", "04:00"},
+        {"Europe/Berlin", "2026-10-24T12:00:00Z", "08:00", "17:00"},
+        {"America/New_York", "2026-03-07T12:00:00Z", "02:30", "17:00"},
+        {"America/New_York", "2026-10-31T12:00:00Z", "01:15", "01:45"},
+        {"Australia/Lord_Howe", "2026-10-03T00:00:00Z", "02:10", "09:00"}, // 30-minute change
+        {"Australia/Lord_Howe", "2026-04-04T00:00:00Z", "01:40", "03:00"},
+    };
+    for (const auto& c : cases) {
+        Window w = f.window(c.zone);
+        w.start = c.start;
+        w.end = c.end;
+        INFO(c.zone << " " << c.from << " " << c.start << "-" << c.end);
+        const auto args = [&](const std::string& at) {
+            return fmt::format("{}, '{}', {}::smallint, '{}'::time, '{}'::time, '{}'", at, w.zone,
+                               w.days, w.start, w.end, w.company);
+        };
+        // Each minute with the first open minute from it on (over three days, so that
+        // every minute of the first two has one).
+        const auto minutes = fmt::format(
+            "minutes AS (SELECT t, min(t) FILTER (WHERE open) OVER (ORDER BY t DESC) AS first_open"
+            " FROM (SELECT t, email_queue_window_open({}) AS open FROM generate_series("
+            "'{}'::timestamptz, '{}'::timestamptz + interval '3 days', interval '1 minute') t) o)",
+            args("t"), c.from, c.from);
+        const auto disagreements = f.db.scalar(
+            "WITH " + minutes +
+            " SELECT count(*) || ' ' || COALESCE(min(t)::text, '-') FROM minutes WHERE t < '" +
+            c.from + "'::timestamptz + interval '2 days' AND email_queue_window_opens(" +
+            args("t") + ") IS DISTINCT FROM first_open");
+        CHECK(disagreements == "0 -");
+    }
 }

@@ -132,9 +132,27 @@ TEST_CASE("processing durations need a unit and must be positive", "[config]") {
 }
 
 TEST_CASE("the lease must outlast the longest send", "[config]") {
-    CHECK(error_of("processing:\n  lease: 2m\nsmtp:\n  message_timeout: 5m\n") ==
-          "78|test.yaml: processing.lease (2m) must be longer than smtp.message_timeout (5m): a "
-          "row still being sent would be taken for abandoned|");
+    // A send may try twice, each attempt bounded by smtp.message_timeout: a lease between
+    // one and two message timeouts is refused too.
+    CHECK(error_of("processing:\n  lease: 9m\nsmtp:\n  message_timeout: 5m\n") ==
+          "78|test.yaml: processing.lease (9m) must be longer than a send can take: 2 x "
+          "smtp.message_timeout (5m) = 10m (a send whose reused connection was closed tries "
+          "again on a new one); a row still being sent would be taken for abandoned|");
+    CHECK(error_of("processing:\n  lease: 10m\nsmtp:\n  message_timeout: 5m\n")
+              .starts_with("78|test.yaml: processing.lease (10m) must be longer"));
+    const auto fits =
+        config::parse("processing:\n  lease: 601s\nsmtp:\n  message_timeout: 5m\n", "x");
+    CHECK(fits.processing.lease > fits.longest_send());
+    CHECK(config::defaults().processing.lease > config::defaults().longest_send());
+    // And longer than one run of the content generator, when there is one.
+    CHECK(error_of("processing:\n  lease: 60s\nsmtp:\n  message_timeout: 10s\ncontent:\n  "
+                   "generator: command\n  command: x\n  timeout: 60s\n") ==
+          "78|test.yaml: processing.lease (1m) must be longer than content.timeout (1m): the rows "
+          "a batch holds would be taken for abandoned while the content generator writes one|");
+    CHECK(config::parse("processing:\n  lease: 60s\nsmtp:\n  message_timeout: 10s\ncontent:\n  "
+                        "timeout: 60s\n",
+                        "x")
+              .processing.lease == std::chrono::seconds(60));
 }
 
 TEST_CASE("invalid YAML fails with file:line", "[config]") {
@@ -320,7 +338,7 @@ TEST_CASE("sending keys are read and checked", "[config]") {
 smtp:
   connect_timeout: 10s
   reply_timeout: 1m
-  message_timeout: 5m
+  message_timeout: 4m
 content:
   generator: command
   command: /usr/local/bin/write-email --model small
@@ -331,7 +349,7 @@ unsubscribe:
                                  "x.yaml");
     CHECK(c.smtp.connect_timeout == Seconds(10));
     CHECK(c.smtp.reply_timeout == Seconds(60));
-    CHECK(c.smtp.message_timeout == Seconds(300));
+    CHECK(c.smtp.message_timeout == Seconds(240));
     CHECK(c.content.generator == config::ContentGenerator::command);
     CHECK(c.content.command == "/usr/local/bin/write-email --model small");
     CHECK(c.content.timeout == Seconds(90));
