@@ -213,6 +213,60 @@ TEST_CASE("hostile names, subjects, addresses and bodies arrive as data or fail 
     figures.write();
 }
 
+TEST_CASE("hostile HTML bodies of 4 MB are converted and sent in one run", "[badinput][html]") {
+    // Each shape once made the text part's conversion (content::html_to_text) quadratic:
+    // a 1 MB template held a worker for minutes, past its lease. Now the run sends them
+    // all well inside the run's time limit (ProcessFixture::process: 60 s, where the
+    // quadratic conversion of the first alone took more than 100 s).
+    SmtpSink sink;
+    ProcessFixture f;
+    f.add_provider("sink", sink.port());
+    const auto company = f.company("sink");
+    f.set_limits(company, 1000, 10000);
+    constexpr std::size_t k_size = 4 * 1024 * 1024;
+    const auto repeat = [](std::string_view unit) {
+        std::string s;
+        s.reserve(k_size + unit.size());
+        while (s.size() < k_size) {
+            s += unit;
+        }
+        return s;
+    };
+    struct Shape {
+        const char* what;
+        std::string body;
+        const char* text_has; // in the text/plain part
+    };
+    const std::vector<Shape> shapes{
+        {"many <style> elements", repeat("<style>p{}</style>x "), "x x x"},
+        {"many <script>, <head>, <title>",
+         repeat("<script>1</script><head>h</head><TITLE>t</TITLE>y "), "y y y"},
+        {"many unterminated tags", "<p>start</p>" + repeat("<a "), "start"},
+        {"many & without ;", "<p>start</p>" + repeat("&amp"), "start"},
+    };
+    std::vector<Uuid> runs;
+    for (const auto& s : shapes) {
+        runs.push_back(
+            queue_case(f, company, "Hostile", std::nullopt, "Subject: Big\n\n" + s.body));
+    }
+    const auto r = f.process();
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto messages = sink.wait_for_messages(shapes.size());
+    Figures figures("badinput");
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        INFO(shapes[i].what << ": " << row_of(f, runs[i], "error_message"));
+        REQUIRE(row_of(f, runs[i], "status") == "sent");
+        const auto d = decoded(f, runs[i], messages);
+        CHECK(d.find("html")->as_string() == shapes[i].body);
+        CHECK(d.find("text")->as_string().find(shapes[i].text_has) != std::string::npos);
+        figures.add("bad_inputs");
+        figures.add("hostile_html_bodies_sent");
+    }
+    figures.add("rows", static_cast<std::int64_t>(shapes.size()));
+    figures.write();
+}
+
 TEST_CASE("malformed config files and readable secrets are refused by every program",
           "[badinput]") {
     TempDir dir;

@@ -53,6 +53,7 @@ HEADLINES = [
     ("Content generator runs probed (no inherited descriptor, no core, no parent environment)",
      [("security", "generator_runs_probed")]),
     ("Bad inputs tried", [("badinput", "bad_inputs")]),
+    ("Hostile HTML bodies of 4 MB converted and sent", [("badinput", "hostile_html_bodies_sent")]),
     ("Durations too large to subtract from now refused",
      [("badinput", "overflowing_durations_refused")]),
     ("Rows lost", [(s, "rows_lost") for s in SUITES]),
