@@ -23,6 +23,7 @@
 
 #include "support/temp_dir.hpp"
 #include "util/strings.hpp"
+#include "util/subprocess.hpp"
 
 extern char** environ;
 
@@ -69,112 +70,24 @@ int decode_status(int status) {
 } // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
-    int in_pipe[2], out_pipe[2], err_pipe[2];
-    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
-        pipe2(err_pipe, O_CLOEXEC) != 0) {
-        throw std::runtime_error("pipe failed");
+    util::SubprocessOptions o;
+    o.argv = argv;
+    o.env = build_env(options.env);
+    o.stdin_text = options.stdin_text;
+    o.timeout = options.timeout;
+    const auto run = util::run_subprocess(o);
+    if (!run) {
+        throw std::runtime_error(run.error());
     }
-    auto args = argv;
-    auto env = build_env(options.env);
-    auto c_args = c_strings(args);
-    auto c_env = c_strings(env);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        throw std::runtime_error("fork failed");
+    if (run->end == util::SubprocessEnd::timed_out) {
+        throw std::runtime_error("process timed out: " + argv[0] + "\nstdout: " + run->out +
+                                 "\nstderr: " + run->err);
     }
-    if (pid == 0) {
-        dup2(in_pipe[0], 0);
-        dup2(out_pipe[1], 1);
-        dup2(err_pipe[1], 2);
-        setpgid(0, 0);
-        execve(c_args[0], c_args.data(), c_env.data());
-        std::fprintf(stderr, "exec %s: %s\n", c_args[0], std::strerror(errno));
-        _exit(127);
-    }
-    close(in_pipe[0]);
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-
     ProcessResult result;
-    std::size_t written = 0;
-    int in_fd = in_pipe[1];
-    if (options.stdin_text.empty()) {
-        close(in_fd);
-        in_fd = -1;
-    } else {
-        fcntl(in_fd, F_SETFL, O_NONBLOCK);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + options.timeout;
-    bool out_open = true, err_open = true;
-    char buf[65536];
-    while (out_open || err_open) {
-        pollfd fds[3];
-        int n = 0;
-        if (out_open) {
-            fds[n++] = {out_pipe[0], POLLIN, 0};
-        }
-        if (err_open) {
-            fds[n++] = {err_pipe[0], POLLIN, 0};
-        }
-        if (in_fd >= 0) {
-            fds[n++] = {in_fd, POLLOUT, 0};
-        }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            ::kill(-pid, SIGKILL);
-            ::kill(pid, SIGKILL);
-            int st = 0;
-            waitpid(pid, &st, 0);
-            close(out_pipe[0]);
-            close(err_pipe[0]);
-            if (in_fd >= 0) {
-                close(in_fd);
-            }
-            throw std::runtime_error("process timed out: " + argv[0] + "\nstdout: " + result.out +
-                                     "\nstderr: " + result.err);
-        }
-        if (poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count())) < 0 &&
-            errno != EINTR) {
-            throw std::runtime_error("poll failed");
-        }
-        for (int i = 0; i < n; ++i) {
-            if (fds[i].revents == 0) {
-                continue;
-            }
-            if (fds[i].fd == in_fd) {
-                const auto w = write(in_fd, options.stdin_text.data() + written,
-                                     options.stdin_text.size() - written);
-                if (w > 0) {
-                    written += static_cast<std::size_t>(w);
-                }
-                if (w < 0 || written == options.stdin_text.size()) {
-                    close(in_fd);
-                    in_fd = -1;
-                }
-                continue;
-            }
-            const auto r = read(fds[i].fd, buf, sizeof buf);
-            if (r <= 0) {
-                if (fds[i].fd == out_pipe[0]) {
-                    out_open = false;
-                } else {
-                    err_open = false;
-                }
-                continue;
-            }
-            (fds[i].fd == out_pipe[0] ? result.out : result.err)
-                .append(buf, static_cast<std::size_t>(r));
-        }
-    }
-    if (in_fd >= 0) {
-        close(in_fd);
-    }
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    result.exit_code = decode_status(status);
+    result.out = run->out;
+    result.err = run->err;
+    result.exit_code =
+        run->end == util::SubprocessEnd::signalled ? 128 + run->signal : run->exit_status;
     return result;
 }
 
