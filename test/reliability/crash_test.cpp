@@ -49,7 +49,7 @@ void drain(const ProcessFixture& f, int max_runs = 30, seconds lease = k_lease) 
         const auto r = f.process();
         INFO(r.err);
         REQUIRE(r.exit_code == 0);
-        if (f.count("SELECT count(*) FROM email_queue WHERE status = 'processing'") > 0) {
+        if (f.rows_with_status("processing") > 0) {
             std::this_thread::sleep_for(lease);
         }
     }
@@ -275,7 +275,7 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
     const auto deadline = steady_clock::now() + seconds(120);
     for (int attempt = 0; attempt < 150 && kills < k_wanted_kills && steady_clock::now() < deadline;
          ++attempt) {
-        if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
+        if (f.rows_with_status("pending") == 0) {
             break; // nothing left to interrupt
         }
         const auto p = f.start(logs.file("run.log"));
@@ -363,7 +363,7 @@ TEST_CASE("a kill during a paced company's gap leaves the delivered row sent", "
     REQUIRE(p->running());
     p->kill(SIGKILL);
     p->wait();
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 1);
+    CHECK(f.rows_with_status("sent") == 1);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'processing' AND "
                   "send_started_at IS NOT NULL") == 0);
     Figures figures("crash");
@@ -447,7 +447,7 @@ TEST_CASE("a run stopped past its lease never sends a row another run recovered 
     CHECK(run.wait() == 0);
     INFO(read_file(logs.file("run.log")));
     drain(f);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 4);
+    CHECK(f.rows_with_status("sent") == 4);
     std::map<std::string, int> delivered;
     for (const auto& m : sink.wait_for_messages(4)) {
         for (const auto& to : m.rcpt_to) {

@@ -61,7 +61,7 @@ TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every l
     int rounds = 0;
     std::vector<std::int64_t> invocations;
     for (; rounds < k_max_rounds; ++rounds) {
-        if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
+        if (f.rows_with_status("pending") == 0) {
             break;
         }
         const auto results = f.process_concurrently(k_processes, {"--json"});

@@ -127,13 +127,13 @@ TEST_CASE("through a transaction pooler, enqueue and overlapping runs deliver ev
         CHECK(json_int(r, "queued") == k_leads);
     }
     constexpr std::int64_t k_total = k_companies * k_leads;
-    REQUIRE(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == k_total);
+    REQUIRE(f.rows_with_status("pending") == k_total);
 
     LimitWatcher watcher(f.db);
     std::int64_t reported_sent = 0;
     int rounds = 0;
     for (; rounds < 12; ++rounds) {
-        if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
+        if (f.rows_with_status("pending") == 0) {
             break;
         }
         const auto results = f.process_concurrently(k_processes, {"--json"});
@@ -238,7 +238,7 @@ TEST_CASE("through a transaction pooler, runs killed at random instants lose not
     TempDir logs;
     int kills = 0;
     for (int attempt = 0; attempt < 60 && kills < 15; ++attempt) {
-        if (f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 0) {
+        if (f.rows_with_status("pending") == 0) {
             break;
         }
         const auto run = f.start(logs.file("run.log"));
@@ -296,7 +296,7 @@ TEST_CASE("session mode through a transaction pooler stops with the pool_mode er
         CHECK(r.err.find("database.pool_mode: transaction") != std::string::npos);
     }
     CHECK(failed > 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'processing'") == 0);
+    CHECK(f.rows_with_status("processing") == 0);
 }
 
 TEST_CASE("session mode through a transaction pooler failing mid-batch gives the run's rows back "
@@ -340,7 +340,7 @@ TEST_CASE("session mode through a transaction pooler failing mid-batch gives the
     CHECK(log.find("database.pool_mode: transaction") != std::string::npos);
     // Given back at once (the lease is minutes long): nothing processing, the unsent
     // rows pending and free, a row whose send had started held.
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'processing'") == 0);
+    CHECK(f.rows_with_status("processing") == 0);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending' AND claimed_by IS "
                   "NULL") >= 15);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'held' AND error_message LIKE "

@@ -307,7 +307,7 @@ TEST_CASE("every TLS refusal holds the company before any credentials are sent",
     }
     CHECK(trusted->events("auth").size() == 1);
     CHECK(trusted->events("message").size() == 2);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.rows_with_status("sent") == 2);
     figures.write();
 }
 
@@ -331,7 +331,7 @@ TEST_CASE("one message refused for its content or greylisted never stops its com
         INFO(r.err << server.log());
         REQUIRE(r.exit_code == 0);
     }
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 4);
+    CHECK(f.rows_with_status("sent") == 4);
     CHECK(f.db.scalar("SELECT status FROM email_queue q JOIN leads l ON l.id = q.lead_id WHERE "
                       "l.email = 'lead0@x.example'") == "failed");
     CHECK(f.db.scalar("SELECT status || ' ' || retry_count FROM email_queue q JOIN leads l ON "
@@ -362,7 +362,7 @@ TEST_CASE("a message the server keeps refusing as the account's stops holding th
     f.queue_run(company, 4);
     // First run: the company is held, its rows released, the message counted once.
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 0);
+    CHECK(f.rows_with_status("sent") == 0);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE company_holds = 1") == 1);
     std::this_thread::sleep_for(milliseconds(1200));
     // Second run, after the hold: the same message would hold it a second time; it is
@@ -370,7 +370,7 @@ TEST_CASE("a message the server keeps refusing as the account's stops holding th
     const auto r = f.process();
     INFO(r.err << server.log());
     REQUIRE(r.exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 3);
+    CHECK(f.rows_with_status("sent") == 3);
     const auto reason = f.db.scalar(
         "SELECT status || ': ' || error_message FROM email_queue WHERE company_holds = 1");
     CHECK(reason.starts_with("failed: refused for policy or security reasons, about the account"));

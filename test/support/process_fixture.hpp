@@ -85,6 +85,9 @@ public:
     void wait_until_sent(std::int64_t sent) const;
 
     std::int64_t count(const std::string& sql) const { return db.count(sql); }
+    std::int64_t rows_with_status(std::string_view status) const {
+        return db.rows_with_status(status);
+    }
 
 private:
     std::map<std::string, std::map<std::string, std::string>> m_sections;

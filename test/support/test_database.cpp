@@ -105,6 +105,10 @@ std::int64_t TestDatabase::count(std::string_view sql) const {
     return std::stoll(scalar(sql));
 }
 
+std::int64_t TestDatabase::rows_with_status(std::string_view status) const {
+    return count("SELECT count(*) FROM email_queue WHERE status = '" + std::string(status) + "'");
+}
+
 std::map<std::string, std::string> TestDatabase::env() const {
     return {{"DATABASE_URL", url()}, {"EMAILQUEUE_CONFIG", ""}, {"PGHOST", ""}, {"PGPORT", ""},
             {"PGUSER", ""},          {"PGDATABASE", ""}};

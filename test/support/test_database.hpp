@@ -48,6 +48,8 @@ public:
     // A single value of a query, as text ("" for NULL).
     std::string scalar(std::string_view sql) const;
     std::int64_t count(std::string_view sql) const;
+    // How many queue rows have this status ('sent', 'held', ...), over all companies.
+    std::int64_t rows_with_status(std::string_view status) const;
 
     // Environment for running a program against this database and nothing else.
     std::map<std::string, std::string> env() const;

@@ -77,15 +77,15 @@ TEST_CASE("queue-process never exceeds the hourly limit and the window slides", 
 
     REQUIRE(f.process().exit_code == 0);
     CHECK(sink.wait_for_messages(2).size() == 2);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 5);
+    CHECK(f.rows_with_status("sent") == 5);
     // Exactly at the limit: nothing more.
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 5);
+    CHECK(f.rows_with_status("sent") == 5);
     // An hour later the three old sends have left the window: three more go.
     f.db.exec("UPDATE email_queue SET processed_at = processed_at - interval '31 minutes' "
               "WHERE status = 'sent' AND processed_at < now() - interval '20 minutes'");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 8);
+    CHECK(f.rows_with_status("sent") == 8);
     CHECK(sink.wait_for_messages(5).size() == 5);
 }
 
@@ -99,11 +99,11 @@ TEST_CASE("queue-process never exceeds the daily limit", "[process]") {
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() - interval '23 "
               "hours' WHERE id IN (SELECT id FROM email_queue ORDER BY created_at LIMIT 4)");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 6);
+    CHECK(f.rows_with_status("sent") == 6);
     f.db.exec("UPDATE email_queue SET processed_at = now() - interval '25 hours' WHERE "
               "processed_at < now() - interval '22 hours'");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 10);
+    CHECK(f.rows_with_status("sent") == 10);
 }
 
 TEST_CASE("queue-process sends at most batch_cap rows per company per run", "[process]") {
@@ -112,10 +112,10 @@ TEST_CASE("queue-process sends at most batch_cap rows per company per run", "[pr
     f.add_provider("sink", sink.port());
     f.queue_run(f.company("sink"), 14);
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 10);
+    CHECK(f.rows_with_status("sent") == 10);
     f.set("processing", "batch_cap", "3");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 13);
+    CHECK(f.rows_with_status("sent") == 13);
 }
 
 TEST_CASE("a company whose throttle is disabled is held, the others are sent", "[process]") {
@@ -160,7 +160,7 @@ TEST_CASE("rows go out by priority, then age, and not before they are scheduled"
                       " FROM email_queue q JOIN leads l ON l.id = q.lead_id"
                       " WHERE q.status = 'sent'") ==
           "lead2@x.example lead0@x.example lead1@x.example");
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 1);
+    CHECK(f.rows_with_status("pending") == 1);
 }
 
 TEST_CASE("a transient failure is retried later with back-off, then fails when spent",
@@ -400,7 +400,7 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
             CHECK(sent <= std::min(limits[i].first, limits[i].second));
         }
     }
-    const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
+    const auto sent = f.rows_with_status("sent");
     INFO(f.db.scalar("SELECT string_agg(company_id::text || ' ' || status || ' ' || "
                      "coalesce(error_message, '') || ' ' || scheduled_for::text, E'\\n') "
                      "FROM email_queue WHERE status <> 'sent'"));
@@ -451,10 +451,10 @@ TEST_CASE("a single-instance run (--single) leaves at once when another is runni
     const auto r = f.process({"--single", "--json"});
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("another queue-process is running") != std::string::npos);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 2);
+    CHECK(f.rows_with_status("pending") == 2);
     other.run("SELECT pg_advisory_unlock_all()", "release");
     CHECK(f.process({"--single"}).exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.rows_with_status("sent") == 2);
 }
 
 TEST_CASE("one company only (--company), checked to exist", "[process]") {
@@ -465,7 +465,7 @@ TEST_CASE("one company only (--company), checked to exist", "[process]") {
     f.queue_run(a, 2, "a.example");
     f.queue_run(f.company("sink", "B", "b@b.example"), 2, "b.example");
     REQUIRE(f.process({"--company", a.str()}).exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.rows_with_status("sent") == 2);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent' AND company_id = " +
                   id_literal(a)) == 2);
     const auto unknown = f.process({"--company", Uuid::random().str()});
@@ -486,11 +486,11 @@ TEST_CASE("SIGTERM finishes the message in flight and gives the rest back", "[pr
     std::this_thread::sleep_for(milliseconds(2500));
     p->kill(SIGTERM);
     CHECK(p->wait() == 143);
-    const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
+    const auto sent = f.rows_with_status("sent");
     CHECK(sent >= 1);
     CHECK(sent < 8);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'processing'") == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 8 - sent);
+    CHECK(f.rows_with_status("processing") == 0);
+    CHECK(f.rows_with_status("pending") == 8 - sent);
     CHECK(sink.messages().size() == static_cast<std::size_t>(sent));
 }
 
@@ -509,7 +509,7 @@ TEST_CASE("SIGTERM while working one message ahead gives the marked next row bac
     f.wait_until_sent(50);
     p->kill(SIGTERM);
     CHECK(p->wait() == 143);
-    const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
+    const auto sent = f.rows_with_status("sent");
     CHECK(sent < 1000);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status IN ('processing', 'held')") == 0);
     CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending' AND "
@@ -528,7 +528,7 @@ TEST_CASE("queue-process without the encryption settings or a database fails cle
                                     {{"ENCRYPTION_KEY", ""}, {"ENCRYPTION_SALT", ""}});
     CHECK(no_key.exit_code == 78);
     CHECK(no_key.err.find("ENCRYPTION_KEY") != std::string::npos);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 1);
+    CHECK(f.rows_with_status("pending") == 1);
 
     const auto no_db = run_program_without_db("queue-process", {});
     CHECK(no_db.exit_code == 69);
@@ -546,7 +546,7 @@ TEST_CASE("a lead whose columns nest too deep fails that row, not the batch", "[
     const auto r = f.process();
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.rows_with_status("sent") == 2);
     CHECK(f.db.scalar("SELECT status || ': ' || error_message FROM email_queue q JOIN leads l "
                       "ON l.id = q.lead_id WHERE l.email = 'lead0@x.example'")
               .starts_with("failed: the lead's columns cannot be read"));
@@ -581,7 +581,7 @@ TEST_CASE("an address put on the do-not-email list after its row was loaded is n
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(f.count("SELECT count(*) FROM do_not_email") == 1);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.rows_with_status("sent") == 2);
     CHECK(f.db.scalar("SELECT status || ': ' || error_message FROM email_queue q JOIN leads l "
                       "ON l.id = q.lead_id WHERE l.email = 'lead1@x.example'") ==
           "skipped: the address is on the do-not-email list (added before the send)");

@@ -83,7 +83,7 @@ TEST_CASE("only rows whose window is open now are sent, in the lead's own zone",
     f.db.exec("UPDATE email_queue SET status = 'pending', processed_at = NULL WHERE id = "
               "(SELECT id FROM email_queue WHERE status = 'sent' LIMIT 1)");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'pending'") == 2);
+    CHECK(f.rows_with_status("pending") == 2);
     const auto status = admin(f, {"status", "--json"});
     j = Json::parse(status.out);
     REQUIRE(j.ok());
@@ -106,14 +106,14 @@ TEST_CASE("pacing spreads a company's sends and the next run respects the gap",
     schedule(f, company, "min_gap_seconds", "1");
     REQUIRE(f.process().exit_code == 0);
     // Slots at 0, 1 and 2 seconds fit a run of two seconds.
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 3);
+    CHECK(f.rows_with_status("sent") == 3);
     CHECK(sends_closer_than_the_gap(f) == 0);
     // The next slot was reserved a gap after the last send.
     CHECK(f.db.scalar("SELECT next_send_at > (SELECT max(last_attempt_at) FROM email_queue) "
                       "+ interval '500 milliseconds' FROM email_queue_companies") == "t");
     // A run while the gap runs waits for it: still at least a gap between any two sends.
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") >= 5);
+    CHECK(f.rows_with_status("sent") >= 5);
     CHECK(sends_closer_than_the_gap(f) == 0);
 }
 
@@ -131,11 +131,11 @@ TEST_CASE("paced overlapping runs keep the gap and never pass the hourly limit",
         INFO(r.err);
         CHECK(r.exit_code == 0);
     }
-    const auto sent = f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'");
+    const auto sent = f.rows_with_status("sent");
     CHECK(sent >= 2);
     CHECK(sent <= 4);
     CHECK(sends_closer_than_the_gap(f) == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'processing'") == 0);
+    CHECK(f.rows_with_status("processing") == 0);
 }
 
 TEST_CASE("a ramping account sends no more than its ramped daily limit",
@@ -151,9 +151,9 @@ TEST_CASE("a ramping account sends no more than its ramped daily limit",
     f.db.exec("UPDATE email_queue SET status = 'sent', processed_at = now() - interval '20 "
               "hours' WHERE id IN (SELECT id FROM email_queue ORDER BY created_at LIMIT 2)");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 7);
+    CHECK(f.rows_with_status("sent") == 7);
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 7);
+    CHECK(f.rows_with_status("sent") == 7);
     const auto status = run_program("queue-admin", {"status"}, f.db);
     CHECK(status.out.find("ramping up: 7 a day today, growing to 500") != std::string::npos);
 }
@@ -227,7 +227,7 @@ TEST_CASE("a run over its failure threshold is auto-paused, shown, and resumable
                       "email_queue_runs") == "paused true");
     // Paused: the next run claims nothing of it.
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'failed'") == 3);
+    CHECK(f.rows_with_status("failed") == 3);
     // status, run show and health say so.
     const auto status = run_program("queue-admin", {"status"}, f.db);
     CHECK(status.out.find("auto-paused: 3 of 3 attempts failed") != std::string::npos);
@@ -242,7 +242,7 @@ TEST_CASE("a run over its failure threshold is auto-paused, shown, and resumable
                       "email_queue_runs") == "active true");
     f.db.exec("UPDATE email_queue_schedules SET pause_min_attempts = 4");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'failed'") == 6);
+    CHECK(f.rows_with_status("failed") == 6);
     CHECK(f.db.scalar("SELECT control FROM email_queue_runs") == "active");
     // The fourth attempt since the resume passes the threshold again.
     REQUIRE(f.process().exit_code == 0);
@@ -260,7 +260,7 @@ TEST_CASE("a run at or under its failure threshold goes on", "[process][schedule
     f.db.exec("UPDATE email_queue SET status = 'failed', processed_at = now() WHERE id IN "
               "(SELECT id FROM email_queue ORDER BY created_at LIMIT 2)");
     REQUIRE(f.process().exit_code == 0);
-    CHECK(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(f.rows_with_status("sent") == 2);
     CHECK(f.count("SELECT count(*) FROM email_queue_runs WHERE control = 'paused'") == 0);
 }
 
@@ -283,7 +283,7 @@ TEST_CASE("a paced company's next slot counts from after its lock was taken, not
     std::this_thread::sleep_for(seconds(3));
     tx.commit();
     REQUIRE(p->wait() == 0);
-    REQUIRE(f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 1);
+    REQUIRE(f.rows_with_status("sent") == 1);
     // The next slot is a whole gap after the send, not after the run began waiting.
     CHECK(f.db.scalar("SELECT next_send_at >= (SELECT max(send_started_at) FROM email_queue) + "
                       "interval '4500 milliseconds' FROM email_queue_companies") == "t");

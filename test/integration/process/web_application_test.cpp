@@ -273,7 +273,7 @@ TEST_CASE("a company without throttle settings gets the configured defaults", "[
     w.f.set("throttle", "default_per_hour", "3");
     w.f.set("throttle", "default_per_day", "300");
     REQUIRE(w.f.process().exit_code == 0);
-    CHECK(w.f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 3);
+    CHECK(w.f.rows_with_status("sent") == 3);
     const auto show = run_program(
         "queue-admin",
         {"throttle", "show", w.company.str(), "--json", "--config", w.f.config_path()}, w.f.db);
@@ -404,7 +404,7 @@ TEST_CASE("follow-ups do not push a run to completion, and a pending follow-up k
     w.queue(ann, "Re: Hello Ann", "<p>Again</p>", "'" + log + "'");
     REQUIRE(w.f.process().exit_code == 0);
     // Two rows of the run sent, one lead of two processed.
-    CHECK(w.f.count("SELECT count(*) FROM email_queue WHERE status = 'sent'") == 2);
+    CHECK(w.f.rows_with_status("sent") == 2);
     CHECK(w.f.db.scalar("SELECT status FROM campaign_runs") == "running");
 
     const auto bob = w.queue(w.lead("bob@x.example"), "Hello Bob", "<p>Hi</p>");

@@ -75,7 +75,7 @@ TEST_CASE("get_next_emails_to_process returns due rows in send order", "[queue]"
     CHECK(queue::get_next_emails_to_process(f.conn, f.company, 2).size() == 2);
     CHECK(queue::get_next_emails_to_process(f.conn, f.company, 0).empty());
     // Reading claims nothing.
-    CHECK(f.db.count("SELECT count(*) FROM email_queue WHERE status = 'processing'") == 0);
+    CHECK(f.db.rows_with_status("processing") == 0);
 }
 
 TEST_CASE("update_queue_item_status sets status, time and error", "[queue]") {
