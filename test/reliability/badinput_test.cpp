@@ -93,8 +93,7 @@ std::string header_block(const std::string& content) {
 TEST_CASE("hostile names, subjects, addresses and bodies arrive as data or fail alone",
           "[badinput]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     Figures figures("badinput");
 
@@ -219,8 +218,7 @@ TEST_CASE("hostile HTML bodies of 4 MB are converted and sent in one run", "[bad
     // all well inside the run's time limit (ProcessFixture::process: 60 s, where the
     // quadratic conversion of the first alone took more than 100 s).
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.set_limits(company, 1000, 10000);
     constexpr std::size_t k_size = 4 * 1024 * 1024;
@@ -334,8 +332,7 @@ TEST_CASE("malformed config files and readable secrets are refused by every prog
 TEST_CASE("malformed UUIDs, times, numbers and empty values on every command change nothing",
           "[badinput]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     const auto run = f.queue_run(company, 2);
     const auto row = f.db.scalar("SELECT id FROM email_queue LIMIT 1");

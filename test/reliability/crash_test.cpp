@@ -143,8 +143,7 @@ struct PointCase {
 TEST_CASE("a kill at each fault point leaves each row sent once, or held when in the window",
           "[crash]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set_lease(k_point_lease);
     const std::vector<PointCase> cases{
         {"claimed", {1}},           {"composed", {1, 2, 3, 4, 5}}, {"send-started", {1, 2, 3, 5}},
@@ -347,8 +346,7 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
 
 TEST_CASE("a kill during a paced company's gap leaves the delivered row sent", "[crash]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 2);
     // One send a minute: the second waits a minute after the first.
@@ -424,8 +422,7 @@ TEST_CASE("a run stopped past its lease never sends a row another run recovered 
     // by the other run: resend_unknown accepts that for a row whose answer was never
     // recorded.)
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set_lease(k_lease);
     f.set("processing", "resend_unknown", "true");
     f.queue_run(f.company("sink"), 4);

@@ -34,8 +34,7 @@ struct Limits {
 TEST_CASE("eight overlapping runs deliver 2,000 rows exactly once within every limit",
           "[overlap]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set("processing", "batch_cap", "30");
     constexpr int k_companies = 20;
     constexpr int k_rows = 100;

@@ -157,8 +157,7 @@ TEST_CASE("known secrets appear in no output, file or recorded error of any run"
 
 TEST_CASE("SQL metacharacters in the web application's data are sent as data", "[security]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const std::string nasty = "O'Brien\"; DROP TABLE email_queue; -- $1 \\ % _ $$";
     const auto company = f.company("sink", nasty, "sender@acme.example");
     const auto run = f.queue_run(company, 1, "lead.example");

@@ -10,6 +10,7 @@
 
 #include "crypto/fernet.hpp"
 #include "queue/queue_repository.hpp"
+#include "support/smtp_sink.hpp"
 
 namespace eq::test {
 
@@ -39,6 +40,10 @@ ProcessFixture::ProcessFixture(const PgServer& server, Base base)
     : db(base == Base::emailqueue ? TestDatabase::Schema::migrated : TestDatabase::Schema::empty,
          server),
       worker(with_base(db, base)), conn(db.connect()) {}
+
+ProcessFixture::ProcessFixture(const SmtpSink& sink) : ProcessFixture() {
+    add_provider("sink", sink.port());
+}
 
 void ProcessFixture::add_provider(const std::string& name, int port) {
     add_provider(name, config::Provider{"127.0.0.1", port, config::Security::none, false, {}});

@@ -22,6 +22,8 @@ namespace eq::test {
 // local SMTP servers. Companies send through providers named after them in the config.
 // queue-process runs as `worker`, a role with only the grants of
 // sql/roles/queue-process.sql; `conn` and `db` are the database's owner.
+class SmtpSink;
+
 class ProcessFixture {
 public:
     static constexpr const char* k_encryption_key = "test-encryption-key";
@@ -36,6 +38,8 @@ public:
     // On the shared private cluster, or on another one (private_cluster.hpp).
     explicit ProcessFixture(const PgServer& server = pg_server(), Base base = Base::emailqueue);
     explicit ProcessFixture(Base base) : ProcessFixture(pg_server(), base) {}
+    // The set-up most process tests share: provider "sink" is this smtp-sink.
+    explicit ProcessFixture(const SmtpSink& sink);
 
     TestDatabase db;
     WorkerRole worker;

@@ -46,8 +46,7 @@ Uuid failing_company(ProcessFixture& f) {
 TEST_CASE("a per-company error is reported to Bugsnag with grouping and no secrets", "[bugsnag]") {
     HttpReceiver receiver;
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set("bugsnag", "endpoint", receiver.url() + "notify");
     f.set("bugsnag", "release_stage", "staging");
     const auto company = failing_company(f);
@@ -119,8 +118,7 @@ TEST_CASE("a mistake of the caller is not reported", "[bugsnag]") {
 TEST_CASE("without BUGSNAG_API_KEY nothing is reported", "[bugsnag]") {
     HttpReceiver receiver;
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set("bugsnag", "endpoint", receiver.url());
     failing_company(f);
     const auto r = process_with(f, {}, {{"BUGSNAG_API_KEY", ""}});
@@ -131,8 +129,7 @@ TEST_CASE("without BUGSNAG_API_KEY nothing is reported", "[bugsnag]") {
 TEST_CASE("an endpoint that never answers delays the run by the timeout at most", "[bugsnag]") {
     HttpReceiver receiver(HttpReceiver::Mode::hang);
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set("bugsnag", "endpoint", receiver.url());
     f.set("bugsnag", "timeout", "1s");
     const auto company = failing_company(f);

@@ -45,8 +45,7 @@ std::vector<Json> json_lines(const std::string& text) {
 
 TEST_CASE("info level logs one line per company batch and one per run", "[log]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 2);
     const auto r = process_with(f, {"--log-level", "info"});
@@ -61,8 +60,7 @@ TEST_CASE("info level logs one line per company batch and one per run", "[log]")
 
 TEST_CASE("the log level and format also come from the configuration", "[log]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 1);
     f.set("log", "level", "debug");
     f.set("log", "format", "json");
@@ -108,8 +106,7 @@ TEST_CASE("json log lines carry time, level, program, company, run, row and mess
 
 TEST_CASE("each row's outcome is a line naming its company, run and row", "[log]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     const auto run = f.queue_run(company, 2);
     // One of the two leads loses its address: that row fails, at info level.

@@ -28,8 +28,7 @@ Json summary_of(const ProcessResult& r) {
 
 TEST_CASE("queue-process sends the due rows, logs them and completes the run", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     const auto run = f.queue_run(company, 3);
 
@@ -66,8 +65,7 @@ TEST_CASE("queue-process sends the due rows, logs them and completes the run", "
 
 TEST_CASE("queue-process never exceeds the hourly limit and the window slides", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 12);
     f.set_limits(company, 5, 100);
@@ -91,8 +89,7 @@ TEST_CASE("queue-process never exceeds the hourly limit and the window slides", 
 
 TEST_CASE("queue-process never exceeds the daily limit", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 10);
     f.set_limits(company, 100, 6);
@@ -108,8 +105,7 @@ TEST_CASE("queue-process never exceeds the daily limit", "[process]") {
 
 TEST_CASE("queue-process sends at most batch_cap rows per company per run", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 14);
     REQUIRE(f.process().exit_code == 0);
     CHECK(f.rows_with_status("sent") == 10);
@@ -120,8 +116,7 @@ TEST_CASE("queue-process sends at most batch_cap rows per company per run", "[pr
 
 TEST_CASE("a company whose throttle is disabled is held, the others are sent", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto off = f.company("sink", "Off Ltd", "off@off.example");
     f.queue_run(off, 2);
     f.queue_run(f.company("sink"), 2);
@@ -137,8 +132,7 @@ TEST_CASE("a company whose throttle is disabled is held, the others are sent", "
 
 TEST_CASE("rows go out by priority, then age, and not before they are scheduled", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 4);
     f.db.exec(R"(
         WITH r AS (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM email_queue)
@@ -238,8 +232,7 @@ TEST_CASE("an account-level failure holds the company without spending retries",
 TEST_CASE("a batch that sends lifts the company's expired hold and notes the last send",
           "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 8);
     f.db.exec("INSERT INTO email_queue_companies (company_id, held_until, hold_reason, "
@@ -258,8 +251,7 @@ TEST_CASE("a batch that sends lifts the company's expired hold and notes the las
 
 TEST_CASE("unreadable credentials hold the company", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 2);
     f.db.exec("UPDATE companies SET account_password = 'gAAAAAnot-a-token'");
@@ -276,8 +268,7 @@ TEST_CASE("unreadable credentials hold the company", "[process]") {
 
 TEST_CASE("rows that cannot be sent fail or are skipped with a clear reason", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 5);
     f.db.exec(R"(
@@ -301,8 +292,7 @@ TEST_CASE("rows that cannot be sent fail or are skipped with a clear reason", "[
 
 TEST_CASE("a campaign without a usable template fails its rows", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 1);
     f.db.exec("UPDATE campaigns SET template = 'Subject: Hi {{lead.nmae}}\n\n<p>x</p>'");
     REQUIRE(f.process().exit_code == 0);
@@ -313,8 +303,7 @@ TEST_CASE("a campaign without a usable template fails its rows", "[process]") {
 
 TEST_CASE("rows left by a crashed run are recovered, and a started one is held", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 3);
     f.db.exec(R"(
         WITH r AS (SELECT id, row_number() OVER (ORDER BY created_at, id) AS n FROM email_queue)
@@ -336,8 +325,7 @@ TEST_CASE("rows left by a crashed run are recovered, and a started one is held",
 
 TEST_CASE("runs a killed invocation left open are completed by the next one", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     // Killed while sending its last row: the row is held by the next run's recovery, and
     // the company has nothing pending for the next run to visit.
@@ -376,8 +364,7 @@ TEST_CASE("runs a killed invocation left open are completed by the next one", "[
 
 TEST_CASE("overlapping runs deliver every row exactly once within every limit", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const std::vector<std::pair<int, int>> limits{{25, 100}, {40, 30}, {100, 1000}};
     std::vector<Uuid> companies;
     for (std::size_t i = 0; i < limits.size(); ++i) {
@@ -427,8 +414,7 @@ TEST_CASE("overlapping runs deliver every row exactly once within every limit", 
 
 TEST_CASE("a dry run composes and counts but sends and changes nothing", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 3);
     const auto r = f.process({"--dry-run", "--json"});
     const auto s = summary_of(r);
@@ -443,8 +429,7 @@ TEST_CASE("a dry run composes and counts but sends and changes nothing", "[proce
 
 TEST_CASE("a single-instance run (--single) leaves at once when another is running", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 2);
     auto other = f.db.connect();
     other.run("SELECT pg_advisory_lock_shared(111520460139632)", "hold"); // 0x656d61696c70
@@ -459,8 +444,7 @@ TEST_CASE("a single-instance run (--single) leaves at once when another is runni
 
 TEST_CASE("one company only (--company), checked to exist", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto a = f.company("sink", "A", "a@a.example");
     f.queue_run(a, 2, "a.example");
     f.queue_run(f.company("sink", "B", "b@b.example"), 2, "b.example");
@@ -498,8 +482,7 @@ TEST_CASE("SIGTERM while working one message ahead gives the marked next row bac
     // smtp-sink answers at once, so the batch sends each next row's mark before the
     // current message's dialogue; a stop must still leave every unsent row pending.
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.set("processing", "batch_cap", "1000");
     const auto company = f.company("sink");
     f.queue_run(company, 1000);
@@ -521,8 +504,7 @@ TEST_CASE("SIGTERM while working one message ahead gives the marked next row bac
 TEST_CASE("queue-process without the encryption settings or a database fails clearly",
           "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 1);
     const auto no_key = run_program("queue-process", {"--config", f.config_path()}, f.db,
                                     {{"ENCRYPTION_KEY", ""}, {"ENCRYPTION_SALT", ""}});
@@ -537,8 +519,7 @@ TEST_CASE("queue-process without the encryption settings or a database fails cle
 
 TEST_CASE("a lead whose columns nest too deep fails that row, not the batch", "[process]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     f.queue_run(f.company("sink"), 3);
     f.db.exec("ALTER TABLE leads ADD COLUMN enriched_data jsonb");
     f.db.exec("UPDATE leads SET enriched_data = (repeat('[', 300) || repeat(']', 300))::jsonb "
@@ -560,8 +541,7 @@ TEST_CASE("an address put on the do-not-email list after its row was loaded is n
     // application does when a lead unsubscribes). The list is checked again by each
     // row's send-started mark, right before its send.
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto generator = f.dir.path() + "/generate.sh";
     std::ofstream(generator) << "#!/bin/sh\n"
                                 "input=$(cat)\n"

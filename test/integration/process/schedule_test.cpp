@@ -45,8 +45,7 @@ ProcessResult admin(const ProcessFixture& f, const std::vector<std::string>& arg
 TEST_CASE("only rows whose window is open now are sent, in the lead's own zone",
           "[process][schedule]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 4);
     // The company sends only on today's UTC weekday. A zone fourteen hours ahead (before
@@ -98,8 +97,7 @@ TEST_CASE("only rows whose window is open now are sent, in the lead's own zone",
 TEST_CASE("pacing spreads a company's sends and the next run respects the gap",
           "[process][schedule][pacing]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 10);
     f.set("processing", "run_length", "2s");
@@ -120,8 +118,7 @@ TEST_CASE("pacing spreads a company's sends and the next run respects the gap",
 TEST_CASE("paced overlapping runs keep the gap and never pass the hourly limit",
           "[process][schedule][pacing]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 12);
     f.set_limits(company, 4, 500);
@@ -141,8 +138,7 @@ TEST_CASE("paced overlapping runs keep the gap and never pass the hourly limit",
 TEST_CASE("a ramping account sends no more than its ramped daily limit",
           "[process][schedule][ramp]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 14);
     // Day three of a ramp from 3 by 2 a day: 7 today; two were sent in the last 24 hours.
@@ -196,8 +192,7 @@ TEST_CASE("a permanent failure that is not about the address adds no suppression
 TEST_CASE("an address the web application unsubscribes is skipped by the next run",
           "[process][schedule][unsubscribe]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 2);
     // What the unsubscribe endpoint writes (see docs/processing.md).
@@ -251,8 +246,7 @@ TEST_CASE("a run over its failure threshold is auto-paused, shown, and resumable
 
 TEST_CASE("a run at or under its failure threshold goes on", "[process][schedule][auto_pause]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 4);
     schedule(f, company, "pause_failure_percent, pause_min_attempts", "50, 4");
@@ -267,8 +261,7 @@ TEST_CASE("a run at or under its failure threshold goes on", "[process][schedule
 TEST_CASE("a paced company's next slot counts from after its lock was taken, not before",
           "[process][schedule][pacing]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     f.queue_run(company, 3);
     f.set("processing", "run_length", "1s");
@@ -293,8 +286,7 @@ TEST_CASE("a dry run counts only what a real run would send: paused runs and clo
           "left out",
           "[process][schedule]") {
     SmtpSink sink;
-    ProcessFixture f;
-    f.add_provider("sink", sink.port());
+    ProcessFixture f(sink);
     const auto company = f.company("sink");
     const auto run = f.queue_run(company, 3);
     const auto would_send = [&] {
