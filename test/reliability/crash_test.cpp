@@ -133,6 +133,38 @@ std::vector<HeldRows> expected_after(std::string_view point, int hit) {
     return {{}}; // claimed, finishing: nothing in the window
 }
 
+// Where a kill of the run `pid` fell, from what it left behind: rows claimed and not
+// started (claim, render), a row marked started and not recorded (the SMTP dialogue or
+// the outcome not yet committed: the ambiguous window), or nothing in hand (start-up,
+// between rows, the final steps). Counted in the figures; returns the rows it left in
+// the ambiguous window.
+std::int64_t record_where_the_kill_fell(const ProcessFixture& f, int pid, Figures& figures) {
+    // The killed run's database sessions finish what they were sent (an outcome written
+    // behind a mark commits) before they notice; count after that.
+    const auto sessions_ended = steady_clock::now() + seconds(5);
+    while (f.count("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                   "current_database() AND application_name = 'queue-process'") > 0 &&
+           steady_clock::now() < sessions_ended) {
+        std::this_thread::sleep_for(milliseconds(10));
+    }
+    const auto left = f.db.scalar(
+        fmt::format("SELECT count(*) FILTER (WHERE send_started_at IS NULL) || ' ' || "
+                    "count(*) FILTER (WHERE send_started_at IS NOT NULL) FROM email_queue WHERE "
+                    "status = 'processing' AND claimed_by LIKE '%:{}:%'",
+                    pid));
+    const auto space = left.find(' ');
+    const auto claimed = std::stoll(left.substr(0, space));
+    const auto started = std::stoll(left.substr(space + 1));
+    if (started > 0) {
+        figures.add("random_kills_in_ambiguous_window");
+    } else if (claimed > 0) {
+        figures.add("random_kills_after_claim");
+    } else {
+        figures.add("random_kills_outside_a_batch");
+    }
+    return started;
+}
+
 struct PointCase {
     const char* point;
     std::vector<int> hits; // the N-th arrival at the point kills
@@ -285,34 +317,7 @@ TEST_CASE("queue-process killed at random instants loses nothing and sends nothi
             continue; // it had finished: not a kill
         }
         ++kills;
-        // The killed run's database sessions finish what they were sent (an outcome
-        // written behind a mark commits) before they notice; count after that.
-        const auto sessions_ended = steady_clock::now() + seconds(5);
-        while (f.count("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                       "current_database() AND application_name = 'queue-process'") > 0 &&
-               steady_clock::now() < sessions_ended) {
-            std::this_thread::sleep_for(milliseconds(10));
-        }
-        // Where the kill fell, from what the run left behind: rows claimed and not
-        // started (claim, render), a row marked started and not recorded (the SMTP
-        // dialogue or the outcome not yet committed: the ambiguous window), or nothing in
-        // hand (start-up, between rows, the final steps).
-        const auto left = f.db.scalar(fmt::format(
-            "SELECT count(*) FILTER (WHERE send_started_at IS NULL) || ' ' || "
-            "count(*) FILTER (WHERE send_started_at IS NOT NULL) FROM email_queue WHERE "
-            "status = 'processing' AND claimed_by LIKE '%:{}:%'",
-            pid));
-        const auto space = left.find(' ');
-        const auto claimed = std::stoll(left.substr(0, space));
-        const auto started = std::stoll(left.substr(space + 1));
-        in_window += started;
-        if (started > 0) {
-            figures.add("random_kills_in_ambiguous_window");
-        } else if (claimed > 0) {
-            figures.add("random_kills_after_claim");
-        } else {
-            figures.add("random_kills_outside_a_batch");
-        }
+        in_window += record_where_the_kill_fell(f, pid, figures);
         // The next run starts while these rows wait for their lease; every other run
         // after a lease has passed recovers them.
         if (attempt % 4 == 3) {

@@ -47,6 +47,59 @@ std::string dump_table(const TestDatabase& db, const std::string& table) {
 const char* const k_bugsnag_key = "4f1b9c0e2d7a46b8a3c5e9f0d1b2c3a4";
 const char* const k_db_password = "db-pass-59127";
 
+using Env = std::map<std::string, std::string>;
+
+// queue-admin's reports, reading what the runs recorded.
+void capture_admin_reports(const ProcessFixture& f, const Env& env, Captured& c) {
+    TempDir out;
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"status"},
+                                               {"status", "--json"},
+                                               {"stats", "--json"},
+                                               {"health", "--json"},
+                                               {"run", "list", "--json"},
+                                               {"throttle", "list", "--json"},
+                                               {"metrics", "--output", out.file("metrics.prom")},
+                                               {"report", "--output", out.file("report.html")}}) {
+        std::string what = "queue-admin";
+        for (const auto& a : args) {
+            what += " " + a;
+        }
+        c.add(what, run_program("queue-admin", args, f.db, env));
+    }
+    std::istringstream rows(f.db.scalar("SELECT string_agg(id::text, ' ') FROM email_queue"));
+    for (std::string row; rows >> row;) {
+        c.add("queue-admin explain --json",
+              run_program("queue-admin", {"explain", row, "--json"}, f.db, env));
+    }
+    c.add_text("metrics.prom", read_file(out.file("metrics.prom")));
+    c.add_text("report.html", read_file(out.file("report.html")));
+}
+
+// Every program told to reach the database with a password it cannot use.
+void capture_bad_database_password(const ProcessFixture& f, const Env& env, Captured& c) {
+    Env bad_url = env;
+    bad_url["DATABASE_URL"] =
+        fmt::format("postgresql://worker:{}@127.0.0.1:1/emailqueue", k_db_password);
+    for (const auto* program : {"queue-process", "queue-admin", "queue-enqueue"}) {
+        std::vector<std::string> args;
+        if (std::string_view(program) == "queue-admin") {
+            args = {"status", "--json"};
+        }
+        const auto r = f.process_with(program, args, bad_url);
+        CHECK(r.exit_code != 0);
+        c.add(std::string(program) + " with a database password", r);
+    }
+}
+
+// What the runs recorded for operators and for the web application.
+void capture_tables(const ProcessFixture& f, Captured& c) {
+    for (const auto* table : {"email_queue", "email_queue_companies", "email_queue_invocations",
+                              "email_logs", "email_log_details"}) {
+        c.add_text(table, dump_table(f.db, table));
+    }
+}
+
 } // namespace
 
 TEST_CASE("known secrets appear in no output, file or recorded error of any run", "[security]") {
@@ -93,50 +146,9 @@ TEST_CASE("known secrets appear in no output, file or recorded error of any run"
     REQUIRE(f.count("SELECT count(*) FROM email_queue_companies WHERE hold_reason LIKE "
                     "'authentication%'") == 1);
 
-    // queue-admin, reading what the runs recorded.
-    TempDir out;
-    for (const auto& args :
-         std::vector<std::vector<std::string>>{{"status"},
-                                               {"status", "--json"},
-                                               {"stats", "--json"},
-                                               {"health", "--json"},
-                                               {"run", "list", "--json"},
-                                               {"throttle", "list", "--json"},
-                                               {"metrics", "--output", out.file("metrics.prom")},
-                                               {"report", "--output", out.file("report.html")}}) {
-        std::string what = "queue-admin";
-        for (const auto& a : args) {
-            what += " " + a;
-        }
-        c.add(what, run_program("queue-admin", args, f.db, bugsnag));
-    }
-    std::istringstream rows(f.db.scalar("SELECT string_agg(id::text, ' ') FROM email_queue"));
-    for (std::string row; rows >> row;) {
-        c.add("queue-admin explain --json",
-              run_program("queue-admin", {"explain", row, "--json"}, f.db, bugsnag));
-    }
-    c.add_text("metrics.prom", read_file(out.file("metrics.prom")));
-    c.add_text("report.html", read_file(out.file("report.html")));
-
-    // Every program told to reach the database with a password it cannot use.
-    std::map<std::string, std::string> bad_url = bugsnag;
-    bad_url["DATABASE_URL"] =
-        fmt::format("postgresql://worker:{}@127.0.0.1:1/emailqueue", k_db_password);
-    for (const auto* program : {"queue-process", "queue-admin", "queue-enqueue"}) {
-        std::vector<std::string> args;
-        if (std::string_view(program) == "queue-admin") {
-            args = {"status", "--json"};
-        }
-        const auto r = f.process_with(program, args, bad_url);
-        CHECK(r.exit_code != 0);
-        c.add(std::string(program) + " with a database password", r);
-    }
-
-    // What the runs recorded for operators and for the web application.
-    for (const auto* table : {"email_queue", "email_queue_companies", "email_queue_invocations",
-                              "email_logs", "email_log_details"}) {
-        c.add_text(table, dump_table(f.db, table));
-    }
+    capture_admin_reports(f, bugsnag, c);
+    capture_bad_database_password(f, bugsnag, c);
+    capture_tables(f, c);
 
     for (const auto& secret : secrets) {
         INFO("secret: " << secret);
