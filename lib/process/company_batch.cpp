@@ -354,7 +354,7 @@ private:
                                            schedule.ramp_step, schedule.ramp_started_on, now);
             const auto budget =
                 policy::compute_budget(limits, usage, m_config.processing.batch_cap);
-            if (budget.limited_by == "disabled") {
+            if (budget.limited_by == policy::Limit::disabled) {
                 m_result.company_held = true;
                 m_result.hold_reason = "throttle disabled";
                 return std::vector<Uuid>{};
