@@ -3,7 +3,6 @@
 #include <cstdint>
 
 #include "throttle/email_throttle_settings.hpp"
-#include "throttle/throttle_repository.hpp"
 #include "util/enum_text.hpp"
 
 namespace eq::policy {
