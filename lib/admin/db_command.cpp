@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "admin/admin.hpp"
+#include "crypto/digest.hpp"
 #include "db/connection.hpp"
 #include "db/migrate.hpp"
 
@@ -41,7 +42,8 @@ db::Connection migrate_connection(const config::Config& config, const DbOptions&
 
 int migrate(const Context& context, const DbOptions& options) {
     const auto config = cli::load_config(context.common);
-    const auto migrations = db::load_migrations(db::find_sql_dir(dir_option(options)));
+    const auto migrations =
+        db::load_migrations(db::find_sql_dir(dir_option(options)), crypto::sha256_hex);
     auto conn = migrate_connection(config, options);
     const bool chatty = !context.common.json && cli::stdout_is_terminal();
     const auto applied = db::migrate(conn, migrations, [&](const db::Migration& m) {
@@ -69,7 +71,8 @@ int migrate(const Context& context, const DbOptions& options) {
 
 int status(const Context& context, const DbOptions& options) {
     const auto config = cli::load_config(context.common);
-    const auto migrations = db::load_migrations(db::find_sql_dir(dir_option(options)));
+    const auto migrations =
+        db::load_migrations(db::find_sql_dir(dir_option(options)), crypto::sha256_hex);
     auto conn = cli::connect(config, k_program);
     const auto st = db::migration_status(conn, migrations);
     if (context.common.json) {

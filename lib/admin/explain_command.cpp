@@ -63,7 +63,7 @@ int explain(const Context& context, const ExplainOptions& o) {
     f.item = queue::EmailQueueItem::from_row(row);
     f.lease_until = row.opt_time("lease_until");
     f.claimed_by = row.opt_text("claimed_by");
-    f.run_control = row.text("control");
+    f.run_control = campaign::run_control_of(row.text("control"));
     f.control_reason = row.opt_text("control_reason");
     f.run_status = row.text("run_status");
     const auto email = row.opt_text("lead_email");
@@ -119,7 +119,7 @@ int explain(const Context& context, const ExplainOptions& o) {
                                           {"retry_count", f.item.retry_count},
                                           {"max_retries", f.item.max_retries},
                                           {"error_message", Json(f.item.error_message)},
-                                          {"run_control", f.run_control},
+                                          {"run_control", std::string(to_text(f.run_control))},
                                           {"reasons", std::move(list)}}));
         return 0;
     }

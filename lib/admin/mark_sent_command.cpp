@@ -53,7 +53,8 @@ int mark_sent(const Context& context, const MarkSentOptions& o) {
             throw Error(ExitCode::not_found, fmt::format("no queue row {}", id.str()));
         }
         const auto status = r.only().text("status");
-        if (status != "held") {
+        if (const auto parsed = queue::parse_queue_status(status);
+            !parsed || *parsed != queue::QueueStatus::held) {
             throw Error(ExitCode::conflict,
                         fmt::format("queue row {} is {}, not held: only rows whose SMTP outcome "
                                     "is unknown can be marked sent",

@@ -61,7 +61,7 @@ int priority(const Context& context, const PriorityOptions& o) {
                                                          lead->str(), run.str()));
         }
         const auto row = r.only();
-        if (row.text("status") != "pending") {
+        if (from_text<queue::QueueStatus>(row.text("status")) != queue::QueueStatus::pending) {
             throw Error(ExitCode::conflict,
                         fmt::format("queue row {} of lead {} is {}: only pending rows can be "
                                     "reprioritised",

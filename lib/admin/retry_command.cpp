@@ -9,6 +9,7 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "queue/email_queue_item.hpp"
 
 namespace eq::admin {
 
@@ -57,7 +58,8 @@ int retry(const Context& context, const RetryOptions& o) {
     if (!o.company.empty()) {
         company = uuid_arg(o.company, "--company");
     }
-    if (o.status != "failed" && o.status != "held") {
+    const auto status = queue::parse_queue_status(o.status);
+    if (!status || (*status != queue::QueueStatus::failed && *status != queue::QueueStatus::held)) {
         throw Error(ExitCode::usage,
                     fmt::format("--status: '{}' is not failed or held", o.status.substr(0, 64)));
     }

@@ -53,7 +53,8 @@ constexpr db::Statement k_show{"run_show", EQ_RUN_SELECT " WHERE r.id = $1"};
 
 struct RunRow {
     Uuid id, campaign_id, company_id;
-    std::string campaign_name, company_name, status, control;
+    std::string campaign_name, company_name, status;
+    campaign::RunControl control = campaign::RunControl::active;
     Timestamp run_at;
     std::int64_t leads_total = 0, leads_processed = 0;
     std::optional<std::string> failure_reason, control_reason;
@@ -69,7 +70,9 @@ struct RunRow {
         return status == "completed" ? last_processed_at : std::nullopt;
     }
     // What the operator cares about first: the queue's control, else the run's status.
-    std::string state() const { return control == "active" ? status : control; }
+    std::string state() const {
+        return control == campaign::RunControl::active ? status : std::string(to_text(control));
+    }
     std::int64_t total() const { return leads_total > 0 ? leads_total : rows; }
 };
 
@@ -81,7 +84,7 @@ RunRow from_row(const db::Row& row) {
     r.campaign_name = row.text("campaign_name");
     r.company_name = row.text("company_name");
     r.status = row.text("status");
-    r.control = row.text("control");
+    r.control = campaign::run_control_of(row.text("control"));
     r.run_at = row.time("run_at");
     r.leads_total = row.integer("leads_total");
     r.leads_processed = row.integer("leads_processed");
@@ -110,7 +113,7 @@ Json run_json(const RunRow& r) {
         {"company_id", r.company_id.str()},
         {"company_name", r.company_name},
         {"status", r.status},
-        {"control", r.control},
+        {"control", std::string(to_text(r.control))},
         {"control_reason", Json(r.control_reason)},
         {"control_changed_at", time_json(r.control_changed_at)},
         {"failure_reason", Json(r.failure_reason)},
@@ -231,7 +234,7 @@ int show(const Context& context, const RunOptions& o) {
               << fmt::format("campaign   {} ({})\n", r.campaign_name, r.campaign_id.str())
               << fmt::format("company    {} ({})\n", r.company_name, r.company_id.str())
               << "status     " << paint(state, state_colour(state));
-    if (r.control != "active") {
+    if (r.control != campaign::RunControl::active) {
         std::cout << fmt::format(" since {}{}",
                                  r.control_changed_at ? format_timestamp(*r.control_changed_at)
                                                       : std::string("?"),
@@ -299,35 +302,34 @@ int complete(const Context& context, const RunOptions& o) {
     return 0;
 }
 
-int control(const Context& context, const RunOptions& o, std::string_view verb) {
+int control(const Context& context, const RunOptions& o, campaign::ControlVerb verb) {
     const auto id = uuid_arg(o.run, "run id");
     const std::optional<std::string> reason =
         o.reason.empty() ? std::nullopt : std::optional<std::string>(o.reason);
     const auto config = cli::load_config(context.common);
     auto conn = cli::connect(config, k_program);
-    const auto change = verb == "pause"    ? campaign::pause_run(conn, id, reason)
-                        : verb == "resume" ? campaign::resume_run(conn, id, reason)
-                                           : campaign::cancel_run(conn, id, reason);
+    const auto change = campaign::control_run(conn, id, verb, reason);
     if (context.common.json) {
         cli::print_json(
             Json(Json::Object{{"run_id", id.str()},
-                              {"control", std::string(campaign::to_string(change.state.control))},
+                              {"control", std::string(to_text(change.state.control))},
                               {"changed", change.changed},
                               {"control_reason", Json(change.state.reason)},
                               {"control_changed_at", time_json(change.state.changed_at)},
                               {"rows_cancelled", change.rows_cancelled}}));
     } else if (announce_changes(false)) {
-        const auto what = std::string(campaign::to_string(change.state.control));
+        const auto control = change.state.control;
         if (!change.changed) {
             std::cout << fmt::format("campaign run {} is already {}\n", id.str(),
-                                     what == "active" ? "running" : what);
-        } else if (verb == "cancel") {
+                                     control == campaign::RunControl::active ? "running"
+                                                                             : to_text(control));
+        } else if (verb == campaign::ControlVerb::cancel) {
             std::cout << fmt::format("campaign run {} cancelled: {} pending rows will never be "
                                      "sent\n",
                                      id.str(), change.rows_cancelled);
         } else {
             std::cout << fmt::format("campaign run {} {}\n", id.str(),
-                                     verb == "pause" ? "paused" : "resumed");
+                                     verb == campaign::ControlVerb::pause ? "paused" : "resumed");
         }
     }
     return 0;
@@ -364,15 +366,16 @@ void setup_run(CLI::App& app, Context& context) {
     complete_cmd->callback(
         [&context, o] { context.action = [&context, o] { return complete(context, *o); }; });
 
-    for (const auto& [name, help] :
-         {std::pair{"pause", "Stop sending a run's rows until it is resumed"},
-          std::pair{"resume", "Send a paused run's rows again"},
-          std::pair{"cancel", "Cancel a run for good: its pending rows are kept, marked "
-                              "cancelled, never sent"}}) {
-        auto* cmd = run->add_subcommand(name, help);
+    using campaign::ControlVerb;
+    for (const auto& [each, help] :
+         {std::pair{ControlVerb::pause, "Stop sending a run's rows until it is resumed"},
+          std::pair{ControlVerb::resume, "Send a paused run's rows again"},
+          std::pair{ControlVerb::cancel, "Cancel a run for good: its pending rows are kept, "
+                                         "marked cancelled, never sent"}}) {
+        const ControlVerb verb = each;
+        auto* cmd = run->add_subcommand(std::string(to_text(verb)), help);
         cmd->add_option("RUN", o->run, "Campaign run id (UUID)")->required();
         cmd->add_option("--reason", o->reason, "Why, recorded with the change")->type_name("TEXT");
-        const std::string verb = name;
         cmd->callback([&context, o, verb] {
             context.action = [&context, o, verb] { return control(context, *o, verb); };
         });

@@ -7,8 +7,8 @@
 
 #include "db/connection.hpp"
 #include "log/log.hpp"
-#include "smtp/curl_easy.hpp"
-#include "smtp/curl_slist.hpp"
+#include "net/curl_easy.hpp"
+#include "net/curl_slist.hpp"
 #include "util/error.hpp"
 #include "util/time.hpp"
 
@@ -105,8 +105,8 @@ Expected<bool> Notifier::notify(const std::vector<Event>& events) {
     const auto started = std::chrono::steady_clock::now();
     try {
         const std::string body = payload(m_settings, events).dump();
-        smtp::CurlEasy easy;
-        smtp::CurlSlist headers;
+        net::CurlEasy easy;
+        net::CurlSlist headers;
         headers.append("Content-Type: application/json");
         headers.append("Bugsnag-Api-Key: " + m_settings.api_key);
         headers.append("Bugsnag-Payload-Version: 5");

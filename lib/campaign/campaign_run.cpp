@@ -64,7 +64,8 @@ std::optional<RunState> state_from(const db::Result& r) {
         return std::nullopt;
     }
     const auto row = r.only();
-    return RunState{run_from_row(row), row.text("control"), row.boolean("has_rows")};
+    return RunState{run_from_row(row), run_control_of(row.text("control")),
+                    row.boolean("has_rows")};
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign/run_control_state.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -36,7 +37,7 @@ std::optional<CampaignRun> find_campaign_run(db::Connection& conn, const Uuid& i
 // has queue rows already (it was fanned out before, whatever its status says).
 struct RunState {
     CampaignRun run;
-    std::string control;
+    RunControl control = RunControl::active;
     bool has_rows = false;
 };
 

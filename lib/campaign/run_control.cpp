@@ -79,8 +79,7 @@ Current read(db::Connection& conn, const Uuid& run_id) {
     const auto row = r.only();
     Current c;
     c.state.run_id = run_id;
-    const auto control = parse_run_control(row.text("control"));
-    c.state.control = control ? *control : RunControl::active;
+    c.state.control = run_control_of(row.text("control"));
     c.state.reason = row.opt_text("control_reason");
     c.state.changed_at = row.opt_time("control_changed_at");
     c.status = row.text("status");
@@ -92,7 +91,7 @@ bool is_over(const Current& c) {
     return (c.status == "completed" || c.status == "failed") && c.unfinished == 0;
 }
 
-enum class Verb { pause, resume, cancel };
+using Verb = ControlVerb;
 
 ControlChange change(db::Connection& conn, const Uuid& run_id, Verb verb,
                      const std::optional<std::string>& reason) {
@@ -104,9 +103,7 @@ ControlChange change(db::Connection& conn, const Uuid& run_id, Verb verb,
     const RunControl target = verb == Verb::pause    ? RunControl::paused
                               : verb == Verb::resume ? RunControl::active
                                                      : RunControl::cancelled;
-    const std::string_view name = verb == Verb::pause    ? "pause"
-                                  : verb == Verb::resume ? "resume"
-                                                         : "cancel";
+    const std::string_view name = to_text(verb);
     ControlChange out{cur.state, false, 0};
     if (cur.state.control == target) {
         tx.commit();
@@ -144,22 +141,12 @@ ControlChange change(db::Connection& conn, const Uuid& run_id, Verb verb,
 } // namespace
 
 std::string_view to_string(RunControl c) {
-    switch (c) {
-    case RunControl::active:
-        return "active";
-    case RunControl::paused:
-        return "paused";
-    case RunControl::cancelled:
-        return "cancelled";
-    }
-    return "active";
+    return to_text(c);
 }
 
 Expected<RunControl> parse_run_control(std::string_view text) {
-    for (const auto c : {RunControl::active, RunControl::paused, RunControl::cancelled}) {
-        if (text == to_string(c)) {
-            return c;
-        }
+    if (const auto c = from_text<RunControl>(text)) {
+        return *c;
     }
     return fail(fmt::format("unknown run control '{}'", text));
 }
@@ -186,6 +173,11 @@ ControlChange resume_run(db::Connection& conn, const Uuid& run_id,
 ControlChange cancel_run(db::Connection& conn, const Uuid& run_id,
                          const std::optional<std::string>& reason) {
     return change(conn, run_id, Verb::cancel, reason);
+}
+
+ControlChange control_run(db::Connection& conn, const Uuid& run_id, ControlVerb verb,
+                          const std::optional<std::string>& reason) {
+    return change(conn, run_id, verb, reason);
 }
 
 std::vector<AutoPaused> auto_pause_failing_runs(db::Connection& conn, const Uuid& company_id,

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "campaign/run_control_state.hpp"
 #include "util/expected.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -16,24 +17,8 @@ class Connection;
 
 namespace eq::campaign {
 
-// Pause and cancel of a campaign run, kept in email_queue_runs (the web application's
-// campaign_runs.status keeps its own four values). queue-process claims no row of a
-// run that is paused or cancelled.
-//   active -> paused -> active     (pause, resume)
-//   active | paused -> cancelled   (cancel: final; the run's pending rows become
-//                                   'cancelled', kept and never sent)
-// A run without an email_queue_runs row is active.
-enum class RunControl { active, paused, cancelled };
-
 std::string_view to_string(RunControl c);
 Expected<RunControl> parse_run_control(std::string_view text);
-
-struct RunControlState {
-    Uuid run_id;
-    RunControl control = RunControl::active;
-    std::optional<std::string> reason;
-    std::optional<Timestamp> changed_at;
-};
 
 // What a pause, resume or cancel did. `changed` is false when the run already was in
 // the requested state (asking twice is not an error).
@@ -62,6 +47,9 @@ ControlChange resume_run(db::Connection& conn, const Uuid& run_id,
 // being sent when it commits finish as they would have.
 ControlChange cancel_run(db::Connection& conn, const Uuid& run_id,
                          const std::optional<std::string>& reason);
+// pause_run, resume_run or cancel_run, as `verb` says.
+ControlChange control_run(db::Connection& conn, const Uuid& run_id, ControlVerb verb,
+                          const std::optional<std::string>& reason);
 
 // Auto-pause: of `runs` (of one company), pauses each active one whose failed share of
 // its finished attempts (rows sent, failed or held, since it was last resumed) exceeds

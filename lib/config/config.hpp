@@ -9,17 +9,27 @@
 #include <vector>
 
 #include "log/log.hpp"
+#include "util/enum_text.hpp"
 #include "util/time.hpp"
 
 namespace eq::config {
 
 enum class Security { tls, starttls, none };
 
+constexpr EnumTexts<Security, 3> enum_texts(Security) {
+    return {{{Security::tls, "tls"}, {Security::starttls, "starttls"}, {Security::none, "none"}}};
+}
+
 std::string_view to_string(Security s);
 
 // Where a row's subject and body come from when the row carries no pre-generated ones:
 // the campaign's template, or an external program (content/generator.hpp).
 enum class ContentGenerator { campaign_template, command };
+
+constexpr EnumTexts<ContentGenerator, 2> enum_texts(ContentGenerator) {
+    return {{{ContentGenerator::campaign_template, "template"},
+             {ContentGenerator::command, "command"}}};
+}
 
 std::string_view to_string(ContentGenerator g);
 
@@ -28,6 +38,10 @@ std::string_view to_string(ContentGenerator g);
 // (PgBouncer, RDS Proxy or Supabase's pooler in transaction mode), in which nothing may
 // outlive a transaction (db/connection.hpp).
 enum class PoolMode { session, transaction };
+
+constexpr EnumTexts<PoolMode, 2> enum_texts(PoolMode) {
+    return {{{PoolMode::session, "session"}, {PoolMode::transaction, "transaction"}}};
+}
 
 std::string_view to_string(PoolMode m);
 

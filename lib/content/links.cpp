@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "content/html.hpp"
+#include "util/html.hpp"
 #include "util/strings.hpp"
 
 namespace eq::content {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "content/html.hpp"
+#include "util/html.hpp"
 #include "util/strings.hpp"
 
 namespace eq::content {

@@ -12,7 +12,6 @@
 #include <set>
 #include <sstream>
 
-#include "crypto/digest.hpp"
 #include "db/sql_script.hpp"
 
 #ifndef EQ_SQL_SOURCE_DIR
@@ -129,7 +128,7 @@ std::string find_sql_dir(const std::optional<std::string>& override_dir) {
                 "install them, or point EMAILQUEUE_SQL_DIR at the sql/ folder");
 }
 
-std::vector<Migration> load_migrations(const std::string& dir) {
+std::vector<Migration> load_migrations(const std::string& dir, Checksum checksum) {
     static const std::regex k_name(R"((\d{3,})_([A-Za-z0-9_]+)\.sql)");
     std::vector<Migration> out;
     std::error_code ec;
@@ -151,7 +150,7 @@ std::vector<Migration> load_migrations(const std::string& dir) {
         mig.name = entry.path().stem().string();
         mig.path = entry.path().string();
         mig.sql = ss.str();
-        mig.checksum = crypto::sha256_hex(mig.sql);
+        mig.checksum = checksum(mig.sql);
         out.push_back(std::move(mig));
     }
     if (ec) {

@@ -3,6 +3,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "db/connection.hpp"
@@ -38,8 +39,13 @@ struct MigrationStatus {
 // sql/ (a build tree), else the compiled-in install path. Throws eq::Error(schema).
 std::string find_sql_dir(const std::optional<std::string>& override_dir);
 
-// Reads every NNN_name.sql in dir, sorted by version. Throws on duplicate versions.
-std::vector<Migration> load_migrations(const std::string& dir);
+// A file's checksum as recorded in emailqueue_migrations (the caller's digest:
+// crypto::sha256_hex), so db needs no cryptography of its own.
+using Checksum = std::string (*)(std::string_view text);
+
+// Reads every NNN_name.sql in dir, sorted by version, each with its checksum. Throws on
+// duplicate versions.
+std::vector<Migration> load_migrations(const std::string& dir, Checksum checksum);
 
 // What has been applied and what is pending. Works on a database that has never been
 // migrated (nothing applied).

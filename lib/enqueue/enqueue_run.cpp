@@ -26,7 +26,7 @@ void check_startable(const campaign::RunState& state) {
     const auto& run = state.run;
     const std::string hint =
         fmt::format("start a new run with 'queue-enqueue --campaign {}'", run.campaign_id.str());
-    if (state.control == "cancelled") {
+    if (state.control == campaign::RunControl::cancelled) {
         throw Error(ExitCode::conflict, fmt::format("run {} was cancelled", run.id.str()), hint);
     }
     if (run.status == "idle" || run.status == "running") {

@@ -64,50 +64,19 @@ Json optional_uuid(const std::optional<Uuid>& id) {
 } // namespace
 
 std::string_view to_string(Level level) {
-    switch (level) {
-    case Level::error:
-        return "error";
-    case Level::warn:
-        return "warn";
-    case Level::info:
-        return "info";
-    case Level::debug:
-        return "debug";
-    }
-    return "error";
+    return to_text(level);
 }
 
 std::string_view to_string(Format format) {
-    switch (format) {
-    case Format::text:
-        return "text";
-    case Format::json:
-        return "json";
-    case Format::syslog:
-        return "syslog";
-    }
-    return "text";
+    return to_text(format);
 }
 
 std::optional<Level> parse_level(std::string_view text) {
-    for (const auto l : {Level::error, Level::warn, Level::info, Level::debug}) {
-        if (text == to_string(l)) {
-            return l;
-        }
-    }
-    if (text == "warning") {
-        return Level::warn;
-    }
-    return std::nullopt;
+    return text == "warning" ? Level::warn : from_text<Level>(text);
 }
 
 std::optional<Format> parse_format(std::string_view text) {
-    for (const auto f : {Format::text, Format::json, Format::syslog}) {
-        if (text == to_string(f)) {
-            return f;
-        }
-    }
-    return std::nullopt;
+    return from_text<Format>(text);
 }
 
 void configure(const Settings& settings) {

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/enum_text.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
 
@@ -20,8 +21,19 @@ enum class Level { error = 0, warn = 1, info = 2, debug = 3 };
 // stderr as text, so cron still mails them.
 enum class Format { text, json, syslog };
 
+constexpr EnumTexts<Level, 4> enum_texts(Level) {
+    return {{{Level::error, "error"},
+             {Level::warn, "warn"},
+             {Level::info, "info"},
+             {Level::debug, "debug"}}};
+}
+constexpr EnumTexts<Format, 3> enum_texts(Format) {
+    return {{{Format::text, "text"}, {Format::json, "json"}, {Format::syslog, "syslog"}}};
+}
+
 std::string_view to_string(Level level);
 std::string_view to_string(Format format);
+// A level's name, or "warning" for warn.
 std::optional<Level> parse_level(std::string_view text);
 std::optional<Format> parse_format(std::string_view text);
 

@@ -5,11 +5,11 @@
 
 #include <array>
 
-#include "content/html.hpp"
 #include "message/address.hpp"
 #include "message/encoding.hpp"
 #include "message/header.hpp"
 #include "util/error.hpp"
+#include "util/html.hpp"
 
 namespace eq::message {
 
@@ -118,7 +118,7 @@ Expected<std::string> build_message(const OutgoingMessage& m) {
     add_header(out, "MIME-Version: 1.0");
     add_header(out, fmt::format("Content-Type: multipart/alternative; boundary=\"{}\"", boundary));
     out += "\r\n";
-    add_part(out, boundary, "text/plain", content::html_to_text(m.html_body));
+    add_part(out, boundary, "text/plain", html_to_text(m.html_body));
     add_part(out, boundary, "text/html", m.html_body);
     out += fmt::format("--{}--\r\n", boundary);
 

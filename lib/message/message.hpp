@@ -34,7 +34,7 @@ struct OutgoingMessage {
 // The whole message as SMTP DATA: headers Date, From, To, Reply-To, Subject,
 // Message-ID, In-Reply-To, References, List-Unsubscribe(-Post), MIME-Version,
 // Content-Type; then multipart/alternative with a text/plain part derived from the
-// HTML (content::html_to_text) and the text/html part, both UTF-8 and quoted-printable.
+// HTML (html_to_text) and the text/html part, both UTF-8 and quoted-printable.
 // Every line ends in CRLF and none exceeds 998 octets (body lines stay within 76); no
 // header value can contain CR, LF or NUL. Headers whose value is absent or empty
 // (Reply-To, In-Reply-To, References with no usable id, List-Unsubscribe) are left out.

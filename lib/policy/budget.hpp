@@ -1,18 +1,26 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 
 #include "throttle/email_throttle_settings.hpp"
-#include "throttle/throttle_repository.hpp"
+#include "util/enum_text.hpp"
 
 namespace eq::policy {
+
+// Which limit decided a budget.
+enum class Limit { disabled, hourly_limit, daily_limit, batch_cap };
+
+constexpr EnumTexts<Limit, 4> enum_texts(Limit) {
+    return {{{Limit::disabled, "disabled"},
+             {Limit::hourly_limit, "hourly limit"},
+             {Limit::daily_limit, "daily limit"},
+             {Limit::batch_cap, "batch cap"}}};
+}
 
 // How many rows a company may claim now, and which limit decided it.
 struct Budget {
     std::int64_t allowed = 0;
-    // "disabled", "hourly limit", "daily limit" or "batch cap".
-    std::string_view limited_by;
+    Limit limited_by = Limit::disabled;
 };
 
 // budget = min(hour limit - sent in the last hour - in flight,

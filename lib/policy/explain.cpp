@@ -84,12 +84,12 @@ void pending(const RowFacts& f, Timestamp now, std::vector<Reason>& out) {
     const auto reason_of = [](const std::optional<std::string>& r) {
         return r ? fmt::format(" ({})", *r) : std::string();
     };
-    if (f.run_control == "cancelled") {
+    if (f.run_control == campaign::RunControl::cancelled) {
         out.push_back({"run_cancelled",
                        "its campaign run was cancelled" + reason_of(f.control_reason) +
                            ": it will not be sent",
                        std::nullopt});
-    } else if (f.run_control == "paused") {
+    } else if (f.run_control == campaign::RunControl::paused) {
         out.push_back({"run_paused",
                        "its campaign run is paused" + reason_of(f.control_reason) +
                            ": 'queue-admin run resume' to go on",

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "campaign/run_control_state.hpp"
 #include "policy/send_window.hpp"
 #include "queue/email_queue_item.hpp"
 #include "util/time.hpp"
@@ -16,7 +17,7 @@ struct RowFacts {
     queue::EmailQueueItem item;
     std::optional<Timestamp> lease_until; // processing: when a crashed claim is recovered
     std::optional<std::string> claimed_by;
-    std::string run_control = "active"; // active, paused, cancelled
+    campaign::RunControl run_control = campaign::RunControl::active;
     std::optional<std::string> control_reason;
     std::string run_status;                        // campaign_runs.status
     std::optional<std::string> hold_reason;        // the company's account hold

@@ -14,7 +14,6 @@
 #include "campaign/company_account.hpp"
 #include "campaign/completion.hpp"
 #include "campaign/run_control.hpp"
-#include "cli/signals.hpp"
 #include "content/compose.hpp"
 #include "content/generator.hpp"
 #include "content/links.hpp"
@@ -158,7 +157,7 @@ public:
                         "company held: " + m_result.hold_reason);
                 return finish();
             }
-            if (m_stopped || cli::stop_requested() != 0) {
+            if (m_stopped || m_ctx.stop.stop_requested()) {
                 release(next    ? rest_of(m_ids, next->row.item.id)
                         : after ? rest_of(m_ids, after->row.item.id)
                                 : unread_ids(),
@@ -354,7 +353,7 @@ private:
                                            schedule.ramp_step, schedule.ramp_started_on, now);
             const auto budget =
                 policy::compute_budget(limits, usage, m_config.processing.batch_cap);
-            if (budget.limited_by == "disabled") {
+            if (budget.limited_by == policy::Limit::disabled) {
                 m_result.company_held = true;
                 m_result.hold_reason = "throttle disabled";
                 return std::vector<Uuid>{};
@@ -439,7 +438,7 @@ private:
     // (the unsent rows are then released).
     std::optional<Prepared> prepare_next() {
         while (true) {
-            if (cli::stop_requested() != 0) {
+            if (m_ctx.stop.stop_requested()) {
                 m_stopped = true;
                 release(unread_ids(), std::nullopt);
                 return std::nullopt;
@@ -940,7 +939,7 @@ private:
             flush();
         }
         while (Clock::now() < due) {
-            if (cli::stop_requested() != 0) {
+            if (m_ctx.stop.stop_requested()) {
                 return false;
             }
             renew_leases_if_due();

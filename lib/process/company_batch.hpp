@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct BatchContext {
     const crypto::FernetKey& key;
     std::string worker; // host:pid:nonce, stored in email_queue.claimed_by
     bool dry_run = false;
+    // Asked to stop (SIGINT/SIGTERM, passed on by the invocation): the batch finishes the
+    // message in flight and gives the rest of its rows back.
+    std::stop_token stop;
 };
 
 // One company's turn in an invocation:

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stop_token>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,10 @@ namespace {
 
 // Held shared by every invocation, tried exclusively by --single.
 constexpr long long k_global_lock = 0x656d61696c70; // "emailp"
+
+// How soon a stop signal reaches the workers, and how often the progress line is drawn.
+constexpr std::chrono::milliseconds k_stop_poll{50};
+constexpr std::chrono::milliseconds k_progress_every{200};
 
 constexpr db::Statement k_try_exclusive{"single_try_lock", "SELECT pg_try_advisory_lock($1) AS ok"};
 constexpr db::Statement k_lock_shared{"lock_shared", "SELECT pg_advisory_lock_shared($1)"};
@@ -195,9 +200,15 @@ void process_companies(db::Connection& conn, const config::Config& config, const
         db::Pool pool(config.database.url, "queue-process",
                       static_cast<std::size_t>(config.processing.db_connections),
                       config.database.pool_mode);
+        // The workers are handed a stop token; this thread passes the signal flag on to it.
+        std::stop_source stop;
         const BatchContext context{
-            config, pool, key,
-            fmt::format("{}:{}:{}", host, pid, Uuid::random().str().substr(0, 8)), options.dry_run};
+            config,
+            pool,
+            key,
+            fmt::format("{}:{}:{}", host, pid, Uuid::random().str().substr(0, 8)),
+            options.dry_run,
+            stop.get_token()};
 
         std::atomic<std::size_t> next{0};
         std::atomic<std::int64_t> done{0};
@@ -205,7 +216,7 @@ void process_companies(db::Connection& conn, const config::Config& config, const
         std::condition_variable finished;
         std::exception_ptr fatal;
         const auto worker = [&] {
-            while (cli::stop_requested() == 0) {
+            while (!context.stop.stop_requested()) {
                 const std::size_t i = next.fetch_add(1);
                 if (i >= companies.size()) {
                     break;
@@ -272,12 +283,24 @@ void process_companies(db::Connection& conn, const config::Config& config, const
         for (std::size_t t = 0; t < threads; ++t) {
             pool_threads.emplace_back(worker);
         }
-        if (progress) {
+        {
             std::unique_lock lock(mutex);
             const auto total = static_cast<std::int64_t>(companies.size());
-            while (done.load() < total && !fatal && cli::stop_requested() == 0) {
-                finished.wait_for(lock, std::chrono::milliseconds(200));
-                progress(done.load(), total, summary.sent);
+            auto shown = std::chrono::steady_clock::now();
+            std::int64_t shown_done = 0;
+            while (done.load() < total && !fatal) {
+                if (cli::stop_requested() != 0) {
+                    stop.request_stop();
+                    break;
+                }
+                finished.wait_for(lock, k_stop_poll);
+                // Redrawn when a company is done, and at least every k_progress_every.
+                const auto now = std::chrono::steady_clock::now();
+                if (progress && (done.load() != shown_done || now - shown >= k_progress_every)) {
+                    shown = now;
+                    shown_done = done.load();
+                    progress(shown_done, total, summary.sent);
+                }
             }
         }
         for (auto& t : pool_threads) {

@@ -5,13 +5,14 @@
 #include <array>
 
 #include "db/result.hpp"
+#include "util/enum_text.hpp"
 #include "util/error.hpp"
 
 namespace eq::queue {
 
 namespace {
 
-constexpr std::array<std::pair<QueueStatus, std::string_view>, 7> k_names{{
+constexpr EnumTexts<QueueStatus, 7> k_names{{
     {QueueStatus::pending, "pending"},
     {QueueStatus::processing, "processing"},
     {QueueStatus::sent, "sent"},
@@ -23,24 +24,21 @@ constexpr std::array<std::pair<QueueStatus, std::string_view>, 7> k_names{{
 
 } // namespace
 
+// email_queue.status's values.
+EnumTexts<QueueStatus, 7> enum_texts(QueueStatus) {
+    return k_names;
+}
+
 std::string_view to_string(QueueStatus s) {
-    for (const auto& [status, name] : k_names) {
-        if (status == s) {
-            return name;
-        }
-    }
-    return "pending";
+    return to_text(s);
 }
 
 Expected<QueueStatus> parse_queue_status(std::string_view text) {
-    for (const auto& [status, name] : k_names) {
-        if (name == text) {
-            return status;
-        }
+    if (const auto s = from_text<QueueStatus>(text)) {
+        return *s;
     }
-    return fail(fmt::format("unknown queue status '{}' (expected pending, processing, sent, "
-                            "failed, skipped, held or cancelled)",
-                            text.substr(0, 32)));
+    return fail(fmt::format("unknown queue status '{}' (expected {})", text.substr(0, 32),
+                            enum_names<QueueStatus>(" or ")));
 }
 
 bool is_final(QueueStatus s) {

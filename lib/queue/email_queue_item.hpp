@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/enum_text.hpp"
 #include "util/expected.hpp"
 #include "util/time.hpp"
 #include "util/uuid.hpp"
@@ -34,6 +35,8 @@ namespace eq::queue {
 //   pending -> cancelled    (its campaign run was cancelled, or it duplicates another row)
 enum class QueueStatus { pending, processing, sent, failed, skipped, held, cancelled };
 
+// The names are email_queue.status's values (util/enum_text.hpp).
+EnumTexts<QueueStatus, 7> enum_texts(QueueStatus);
 std::string_view to_string(QueueStatus s);
 Expected<QueueStatus> parse_queue_status(std::string_view text);
 // A status that ends the row's life (the row is never claimed again on its own).

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "queue/email_queue_item.hpp"
+
 namespace eq::queue {
 
 namespace {
@@ -198,7 +200,7 @@ std::int64_t release_rows(db::Connection& conn, const std::vector<Uuid>& ids,
 Recovered recover_expired(db::Connection& conn, bool resend_unknown) {
     Recovered out;
     for (const auto row : conn.rows(k_recover, resend_unknown)) {
-        if (row.text("status") == "held") {
+        if (from_text<QueueStatus>(row.text("status")) == QueueStatus::held) {
             ++out.to_held;
         } else if (row.boolean("resent")) {
             ++out.resent;

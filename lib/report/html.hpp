@@ -4,13 +4,13 @@
 #include <string_view>
 #include <vector>
 
-#include "content/html.hpp"
+#include "util/html.hpp"
 
 namespace eq::report {
 
 // Text made safe inside HTML or SVG elements and attribute values: & < > " ' escaped
 // (the escaping templates use).
-using content::html_escape;
+using eq::html_escape;
 
 // A table of text cells; every cell is escaped when rendered.
 struct Table {

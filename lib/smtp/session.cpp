@@ -12,7 +12,7 @@
 
 #include "message/address.hpp"
 #include "message/encoding.hpp"
-#include "smtp/curl_slist.hpp"
+#include "net/curl_slist.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -267,7 +267,7 @@ SendOutcome Session::attempt(std::string_view from, std::string_view to, std::st
     State& st = *m_state;
     CURL* h = m_easy.get();
     st.start(message);
-    CurlSlist recipients;
+    net::CurlSlist recipients;
     recipients.append(fmt::format("<{}>", to));
     const std::string mail_from = fmt::format("<{}>", from);
     set(h, CURLOPT_MAIL_FROM, mail_from.c_str());

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
-#include "smtp/curl_easy.hpp"
+#include "net/curl_easy.hpp"
 #include "smtp/send_outcome.hpp"
 
 namespace eq::smtp {
@@ -67,7 +67,7 @@ private:
                         bool fresh_connection);
 
     std::unique_ptr<State> m_state; // declared first: the handle's close may call back
-    CurlEasy m_easy;
+    net::CurlEasy m_easy;
 };
 
 } // namespace eq::smtp

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,15 @@ struct EmailThrottleSettings {
     // the operator (an hourly limit above the daily one can never be reached).
     std::optional<Failure> validate() const;
     std::vector<std::string> warnings() const;
+};
+
+// What a company used of its sliding windows, by the database's clock: rows sent or
+// held (possibly sent) in the last hour and the last 24 hours, and rows in flight
+// (claimed, being sent now), which count against both windows.
+struct WindowUsage {
+    std::int64_t sent_last_hour = 0;
+    std::int64_t sent_last_day = 0;
+    std::int64_t in_flight = 0;
 };
 
 } // namespace eq::throttle

@@ -30,14 +30,7 @@ EmailThrottleSettings update_email_throttle_settings(db::Connection& conn, const
 std::int64_t get_emails_sent_count(db::Connection& conn, const Uuid& company_id,
                                    Timestamp start_time);
 
-// What a company used of its sliding windows, by the database's clock: rows sent or
-// held (possibly sent) in the last hour and the last 24 hours, and rows in flight
-// (claimed, being sent now), which count against both windows.
-struct WindowUsage {
-    std::int64_t sent_last_hour = 0;
-    std::int64_t sent_last_day = 0;
-    std::int64_t in_flight = 0;
-};
+// The company's WindowUsage (email_throttle_settings.hpp).
 WindowUsage get_window_usage(db::Connection& conn, const Uuid& company_id);
 
 // The statement behind get_window_usage(), for EXPLAIN in tests.

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "crypto/digest.hpp"
 #include "db/migrate.hpp"
 #include "queue/queue_repository.hpp"
 #include "support/programs.hpp"
@@ -17,7 +18,7 @@ using namespace eq::test;
 namespace {
 
 std::size_t migration_files() {
-    return db::load_migrations(std::string(EQ_SOURCE_DIR) + "/sql").size();
+    return db::load_migrations(std::string(EQ_SOURCE_DIR) + "/sql", crypto::sha256_hex).size();
 }
 
 } // namespace
@@ -331,7 +332,7 @@ TEST_CASE("a database that applied 002's first form gets its follow-ups back and
     const auto sql_dir = std::string(EQ_SOURCE_DIR) + "/sql";
     // Applies 001..011 with 002 as it first was, as an earlier emailqueue did.
     TempDir dir;
-    for (const auto& m : db::load_migrations(sql_dir)) {
+    for (const auto& m : db::load_migrations(sql_dir, crypto::sha256_hex)) {
         if (m.version > 11) {
             continue;
         }

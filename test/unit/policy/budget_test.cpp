@@ -4,6 +4,7 @@
 
 using namespace eq;
 using eq::policy::compute_budget;
+using eq::policy::Limit;
 
 namespace {
 
@@ -19,11 +20,11 @@ throttle::EmailThrottleSettings limits(int hour, int day, bool enabled = true) {
 
 TEST_CASE("the budget is the smallest of hour, day and batch cap", "[budget]") {
     CHECK(compute_budget(limits(50, 500), {0, 0, 0}, 10).allowed == 10);
-    CHECK(compute_budget(limits(50, 500), {0, 0, 0}, 10).limited_by == "batch cap");
+    CHECK(compute_budget(limits(50, 500), {0, 0, 0}, 10).limited_by == Limit::batch_cap);
     CHECK(compute_budget(limits(50, 500), {45, 45, 0}, 10).allowed == 5);
-    CHECK(compute_budget(limits(50, 500), {45, 45, 0}, 10).limited_by == "hourly limit");
+    CHECK(compute_budget(limits(50, 500), {45, 45, 0}, 10).limited_by == Limit::hourly_limit);
     CHECK(compute_budget(limits(50, 500), {0, 497, 0}, 10).allowed == 3);
-    CHECK(compute_budget(limits(50, 500), {0, 497, 0}, 10).limited_by == "daily limit");
+    CHECK(compute_budget(limits(50, 500), {0, 497, 0}, 10).limited_by == Limit::daily_limit);
 }
 
 TEST_CASE("the budget is zero exactly at the limits and never negative", "[budget]") {
@@ -42,5 +43,11 @@ TEST_CASE("rows in flight count against both windows", "[budget]") {
 TEST_CASE("a disabled company gets nothing", "[budget]") {
     const auto b = compute_budget(limits(50, 500, false), {0, 0, 0}, 10);
     CHECK(b.allowed == 0);
-    CHECK(b.limited_by == "disabled");
+    CHECK(b.limited_by == Limit::disabled);
+}
+
+TEST_CASE("a budget's limit is named only at the edges", "[budget]") {
+    CHECK(eq::to_text(Limit::hourly_limit) == "hourly limit");
+    CHECK(eq::from_text<Limit>("batch cap") == Limit::batch_cap);
+    CHECK_FALSE(eq::from_text<Limit>("batch_cap").has_value());
 }

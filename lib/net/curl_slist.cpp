@@ -1,4 +1,4 @@
-#include "smtp/curl_slist.hpp"
+#include "net/curl_slist.hpp"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 
 #include "util/error.hpp"
 
-namespace eq::smtp {
+namespace eq::net {
 
 CurlSlist::CurlSlist(CurlSlist&& other) noexcept : m_list(std::exchange(other.m_list, nullptr)) {}
 
@@ -30,4 +30,4 @@ void CurlSlist::append(const std::string& text) {
     m_list = grown;
 }
 
-} // namespace eq::smtp
+} // namespace eq::net

@@ -2,7 +2,7 @@
 
 typedef void CURL;
 
-namespace eq::smtp {
+namespace eq::net {
 
 // Owns one libcurl easy handle (curl_easy_init / curl_easy_cleanup). Move-only.
 // curl_global_init must have run (cli::run does it once per process).
@@ -22,4 +22,4 @@ private:
     CURL* m_handle = nullptr;
 };
 
-} // namespace eq::smtp
+} // namespace eq::net

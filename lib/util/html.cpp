@@ -1,4 +1,4 @@
-#include "content/html.hpp"
+#include "util/html.hpp"
 
 #include <array>
 #include <cctype>
@@ -8,7 +8,7 @@
 #include "util/strings.hpp"
 #include "util/utf8.hpp"
 
-namespace eq::content {
+namespace eq {
 
 std::string html_escape(std::string_view text) {
     std::string out;
@@ -445,4 +445,4 @@ std::string html_to_text(std::string_view html) {
     return w.finish();
 }
 
-} // namespace eq::content
+} // namespace eq

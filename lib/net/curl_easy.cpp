@@ -1,4 +1,4 @@
-#include "smtp/curl_easy.hpp"
+#include "net/curl_easy.hpp"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 
 #include "util/error.hpp"
 
-namespace eq::smtp {
+namespace eq::net {
 
 CurlEasy::CurlEasy() : m_handle(curl_easy_init()) {
     if (m_handle == nullptr) {
@@ -32,4 +32,4 @@ CurlEasy::~CurlEasy() {
     }
 }
 
-} // namespace eq::smtp
+} // namespace eq::net

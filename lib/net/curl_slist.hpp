@@ -4,7 +4,7 @@
 
 struct curl_slist;
 
-namespace eq::smtp {
+namespace eq::net {
 
 // Owns one libcurl string list (curl_slist_append / curl_slist_free_all). Move-only.
 class CurlSlist {
@@ -24,4 +24,4 @@ private:
     curl_slist* m_list = nullptr;
 };
 
-} // namespace eq::smtp
+} // namespace eq::net

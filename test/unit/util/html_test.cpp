@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "content/html.hpp"
+#include "util/html.hpp"
 
-using namespace eq::content;
+using namespace eq;
 
 TEST_CASE("html_escape escapes the five special characters", "[html]") {
     CHECK(html_escape("Tom & Jerry <b>\"hi\" it's</b>") ==
