@@ -42,10 +42,10 @@ report=$build/bench/scale.md
 need bench-scale "$bin/queue-process" "$bin/queue-admin" /usr/sbin/smtp-sink /usr/bin/time \
     /usr/bin/python3 bc
 start_bench_cluster
-psql -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" \
-    -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on"
+psql -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
 bash "$root/test/support/pg-cluster.sh" restart "$pgdir"
-psql -d postgres -c "CREATE EXTENSION pg_stat_statements"
+psql -d postgres -c "CREATE EXTENSION pg_stat_statements" \
+    -c "ALTER SYSTEM SET pg_stat_statements.track_planning = on" -c "SELECT pg_reload_conf()"
 . "$root/bench/queue_db.sh"
 
 versions=(current)
