@@ -16,13 +16,22 @@ namespace {
     "EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = " RUN                           \
     "        AND u.status IN ('pending', 'processing', 'held'))"
 
+// The runs with no row unfinished are found first, and the processed leads counted for
+// those only: written as one WHERE, the planner counted them for every running run
+// before it looked for unfinished rows, which made the sweep of an invocation with
+// thousands of idle companies cost a count per company. The MATERIALIZED steps keep
+// that order; the update re-checks the status under the row's lock.
 #define EQ_COMPLETE_RUNS(WHERE, ENOUGH)                                                            \
-    "WITH done AS ("                                                                               \
-    " UPDATE campaign_runs r SET status = 'completed'"                                             \
+    "WITH candidate AS MATERIALIZED ("                                                             \
+    " SELECT r.id, r.leads_total FROM campaign_runs r"                                             \
     " WHERE " WHERE " AND r.status = 'running'"                                                    \
     "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = r.id)"                   \
     "   AND NOT " EQ_RUN_UNFINISHED(                                                               \
-        "r.id") "   AND " ENOUGH " RETURNING r.id),"                                               \
+        "r.id") "),"                                                                               \
+                " ready AS MATERIALIZED (SELECT r.id FROM candidate r WHERE " ENOUGH "),"          \
+                " done AS ("                                                                       \
+                " UPDATE campaign_runs r SET status = 'completed' FROM ready"                      \
+                " WHERE r.id = ready.id AND r.status = 'running' RETURNING r.id),"                 \
                 " mark AS ("                                                                       \
                 " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"                    \
                 " SELECT id, now() FROM done"                                                      \
@@ -32,10 +41,15 @@ namespace {
                 "FROM done)"                                                                       \
                 " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done"
 
-constexpr db::Statement k_complete{
-    "complete_finished_runs",
-    EQ_COMPLETE_RUNS("($1::uuid[] IS NULL OR r.id = ANY($1::uuid[]))",
-                     EQ_RUN_PROCESSED_LEADS("r.id") " >= COALESCE(r.leads_total, 0)")};
+#define EQ_ENOUGH_LEADS EQ_RUN_PROCESSED_LEADS("r.id") " >= COALESCE(r.leads_total, 0)"
+
+// Two statements rather than one with "$1 IS NULL OR r.id = ANY($1)": a generic plan of
+// that reads every running run, so the statement run after each company's batch was
+// planned anew on every call.
+constexpr db::Statement k_complete{"complete_finished_runs",
+                                   EQ_COMPLETE_RUNS("r.id = ANY($1::uuid[])", EQ_ENOUGH_LEADS)};
+constexpr db::Statement k_complete_all{"complete_all_finished_runs",
+                                       EQ_COMPLETE_RUNS("true", EQ_ENOUGH_LEADS)};
 
 // By hand (queue-admin run complete): whatever the count of its processed leads.
 constexpr db::Statement k_complete_by_hand{"complete_run_by_hand",
@@ -52,10 +66,9 @@ constexpr db::Statement k_progress{
                 " (SELECT count(*) FROM email_queue q WHERE q.campaign_run_id = r.id) AS rows"
                 " FROM campaign_runs r WHERE r.id = $1"};
 
-// `runs`: a uuid[] of the runs to check, or NULL for every running run.
-std::vector<Uuid> complete(db::Connection& conn, const db::Param& runs) {
+std::vector<Uuid> completed(const db::Result& result) {
     std::vector<Uuid> out;
-    for (const auto row : conn.exec(k_complete, {runs}, db::Shape::rows)) {
+    for (const auto row : result) {
         out.push_back(row.uuid("id"));
     }
     return out;
@@ -67,11 +80,11 @@ std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector
     if (run_ids.empty()) {
         return {};
     }
-    return complete(conn, db::to_param(run_ids));
+    return completed(conn.exec(k_complete, {db::to_param(run_ids)}, db::Shape::rows));
 }
 
 std::vector<Uuid> complete_all_finished_runs(db::Connection& conn) {
-    return complete(conn, std::nullopt);
+    return completed(conn.exec(k_complete_all, {}, db::Shape::rows));
 }
 
 bool complete_run_by_hand(db::Connection& conn, const Uuid& run_id) {
