@@ -21,7 +21,7 @@ DEB_PACKAGES   = dpkg-dev file
 ENSURE = sh test/support/ensure-packages.sh
 
 .PHONY: all build configure deps deps-test deps-bench test check reliability fuzz asan valgrind \
-        demo bench bench-enqueue bench-process bench-pooler bench-html install deb deb-check \
+        demo bench bench-enqueue bench-process bench-pooler bench-scale bench-html install deb deb-check \
         format clean distclean
 
 all: build
@@ -101,6 +101,28 @@ bench-process: deps-bench
 bench-pooler: deps-bench
 	@$(MAKE) --no-print-directory build
 	bash bench/pooler.sh $(BUILD) $(BENCH_POOLER_ARGS)
+
+# One cron tick at scale: companies x due rows through several queue-process invocations
+# started together (rate, PostgreSQL CPU per message, peak RSS, connections, delivery
+# audit, statements), the idle cost and fair shares; not part of `make bench` (about ten
+# minutes at the default sizes). Arguments: BENCH_SCALE_ARGS="COMPANIES ROWS INVOCATIONS
+# IDLE SMALL LARGE DELAY" (default "10000 5 4 100000 1000 100000 1"; a quick run:
+# "1000 5 4 10000 100 10000 1"). BENCH_BASE=REV also builds that git revision under
+# $(BUILD)/bench-base and runs it in the same run for comparison.
+BENCH_SCALE_ARGS ?=
+BENCH_BASE ?=
+bench-scale: deps-bench
+	@$(MAKE) --no-print-directory build
+	@if [ -n "$(BENCH_BASE)" ]; then \
+	    rm -rf $(BUILD)/bench-base/src && mkdir -p $(BUILD)/bench-base/src && \
+	    git archive "$(BENCH_BASE)" | tar -x -C $(BUILD)/bench-base/src && \
+	    cmake -S $(BUILD)/bench-base/src -B $(BUILD)/bench-base/build \
+	          -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DEQ_WERROR=OFF $(CMAKE_ARGS) >/dev/null && \
+	    cmake --build $(BUILD)/bench-base/build -j $(JOBS) --target queue-process queue-admin; \
+	fi
+	BENCH_BASE_BUILD=$(if $(BENCH_BASE),$(BUILD)/bench-base/build) \
+	    BENCH_BASE_NAME=$(if $(BENCH_BASE),$$(git rev-parse --short "$(BENCH_BASE)")) \
+	    bash bench/scale.sh $(BUILD) $(BENCH_SCALE_ARGS)
 
 # html_to_text on hostile bodies of 1 and 4 MB (no database): a Markdown table of
 # milliseconds per shape; arguments: BENCH_HTML_ARGS="MEGABYTES..." (default "1 4").

@@ -22,23 +22,6 @@ need bench-pooler "$bin/queue-process" /usr/sbin/smtp-sink /usr/sbin/pgbouncer /
 start_bench_cluster
 . "$root/bench/queue_db.sh"
 
-tick=$(getconf CLK_TCK)
-# cpu_ticks PID: user + system time of a process and of the children it reaped.
-cpu_ticks() {
-    awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"
-}
-# cluster_ticks: the CPU time of every process of the cluster so far.
-cluster_ticks() {
-    local pm total child
-    pm=$(head -n 1 "$(readlink -f "$pgdir/data")/postmaster.pid")
-    total=$(cpu_ticks "$pm")
-    for child in $(awk '{ sub(/^.*\) /, ""); print FILENAME, $2 }' /proc/[0-9]*/stat 2>/dev/null |
-        awk -v pm="$pm" '$2 == pm { split($1, p, "/"); print p[3] }'); do
-        total=$(( total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$child/stat" 2>/dev/null || echo 0) ))
-    done
-    echo "$total"
-}
-
 sink_port=$(free_port)
 start_sink "$sink_port"
 

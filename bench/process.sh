@@ -163,13 +163,7 @@ SQL
     if [ "$size" = "$history" ]; then
         plans=$(psql -d "$db" <<'SQL'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)
-WITH RECURSIVE c AS (
- (SELECT company_id FROM email_queue WHERE status = 'pending' ORDER BY company_id LIMIT 1)
- UNION ALL
- SELECT (SELECT q.company_id FROM email_queue q WHERE q.status = 'pending' AND q.company_id > c.company_id ORDER BY q.company_id LIMIT 1)
- FROM c WHERE c.company_id IS NOT NULL)
-SELECT c.company_id FROM c WHERE c.company_id IS NOT NULL
- AND EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.company_id AND q.status = 'pending' AND q.scheduled_for <= now());
+SELECT DISTINCT company_id FROM email_queue WHERE status = 'pending' AND scheduled_for <= now();
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT
  (SELECT count(*) FROM email_queue WHERE company_id = c.id AND status IN ('sent', 'held') AND processed_at >= now() - interval '1 hour') AS h,

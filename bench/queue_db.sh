@@ -28,10 +28,10 @@ start_sink() {  # start_sink PORT [extra flags]
 }
 
 # A database with the given companies, each with one running campaign run of N due rows.
-# new_db NAME COMPANIES ROWS_PER_COMPANY PROVIDER
+# new_db NAME COMPANIES ROWS_PER_COMPANY PROVIDER [TEMPLATE]
 new_db() {
-    local db=$1 n=$2 per=$3 provider=$4
-    "$pgbin/createdb" -T eq_template "$db"
+    local db=$1 n=$2 per=$3 provider=$4 template=${5:-eq_template}
+    "$pgbin/createdb" -T "$template" "$db"
     psql -d "$db" <<SQL
 INSERT INTO companies (name, account_email, account_password, account_type)
     SELECT 'Company ' || g, 'sender@c' || g || '.example', '$token', '$provider'

@@ -16,30 +16,50 @@ namespace {
     "EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = " RUN                           \
     "        AND u.status IN ('pending', 'processing', 'held'))"
 
-#define EQ_COMPLETE_RUNS(WHERE, ENOUGH)                                                            \
-    "WITH done AS ("                                                                               \
-    " UPDATE campaign_runs r SET status = 'completed'"                                             \
-    " WHERE " WHERE " AND r.status = 'running'"                                                    \
-    "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = r.id)"                   \
-    "   AND NOT " EQ_RUN_UNFINISHED(                                                               \
-        "r.id") "   AND " ENOUGH " RETURNING r.id),"                                               \
-                " mark AS ("                                                                       \
-                " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"                    \
-                " SELECT id, now() FROM done"                                                      \
-                " ON CONFLICT (campaign_run_id) DO UPDATE SET completed_at = now()"                \
-                " RETURNING campaign_run_id),"                                                     \
-                " effects AS (SELECT email_queue_run_completed(array_agg(id)) AS schedule_rows "   \
-                "FROM done)"                                                                       \
-                " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done"
+// A run with rows and none unfinished. As joins, for the sweep over every running run
+// (PostgreSQL reads the unfinished rows once); as one probe a run, for the runs of one
+// batch: as joins there, a generic plan read every unfinished row of every company after
+// each company's batch.
+#define EQ_RUN_DRAINED_JOIN(RUN)                                                                   \
+    "EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = " RUN ")"                       \
+    " AND NOT " EQ_RUN_UNFINISHED(RUN)
+#define EQ_RUN_DRAINED_PROBE(RUN) "(SELECT " EQ_RUN_DRAINED_JOIN(RUN) ")"
 
+// The drained runs are found first, and the processed leads counted for those only:
+// written as one WHERE, the planner counted them for every running run before it looked
+// for unfinished rows, which made the sweep of an invocation with thousands of idle
+// companies cost a count per company. The MATERIALIZED steps keep that order; the
+// update re-checks the status under the row's lock.
+#define EQ_COMPLETE_RUNS(WHERE, DRAINED, ENOUGH)                                                   \
+    "WITH candidate AS MATERIALIZED ("                                                             \
+    " SELECT r.id, r.leads_total FROM campaign_runs r"                                             \
+    " WHERE " WHERE " AND r.status = 'running' AND " DRAINED "),"                                  \
+    " ready AS MATERIALIZED (SELECT r.id FROM candidate r WHERE " ENOUGH "),"                      \
+    " done AS ("                                                                                   \
+    " UPDATE campaign_runs r SET status = 'completed' FROM ready"                                  \
+    " WHERE r.id = ready.id AND r.status = 'running' RETURNING r.id),"                             \
+    " mark AS ("                                                                                   \
+    " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"                                \
+    " SELECT id, now() FROM done"                                                                  \
+    " ON CONFLICT (campaign_run_id) DO UPDATE SET completed_at = now()"                            \
+    " RETURNING campaign_run_id),"                                                                 \
+    " effects AS (SELECT email_queue_run_completed(array_agg(id)) AS schedule_rows FROM done)"     \
+    " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done"
+
+#define EQ_ENOUGH_LEADS EQ_RUN_PROCESSED_LEADS("r.id") " >= COALESCE(r.leads_total, 0)"
+
+// Two statements rather than one with "$1 IS NULL OR r.id = ANY($1)", which was planned
+// anew on every call (its generic plan reads every running run).
 constexpr db::Statement k_complete{
     "complete_finished_runs",
-    EQ_COMPLETE_RUNS("($1::uuid[] IS NULL OR r.id = ANY($1::uuid[]))",
-                     EQ_RUN_PROCESSED_LEADS("r.id") " >= COALESCE(r.leads_total, 0)")};
+    EQ_COMPLETE_RUNS("r.id = ANY($1::uuid[])", EQ_RUN_DRAINED_PROBE("r.id"), EQ_ENOUGH_LEADS)};
+constexpr db::Statement k_complete_all{
+    "complete_all_finished_runs",
+    EQ_COMPLETE_RUNS("true", EQ_RUN_DRAINED_JOIN("r.id"), EQ_ENOUGH_LEADS)};
 
 // By hand (queue-admin run complete): whatever the count of its processed leads.
-constexpr db::Statement k_complete_by_hand{"complete_run_by_hand",
-                                           EQ_COMPLETE_RUNS("r.id = $1", "true")};
+constexpr db::Statement k_complete_by_hand{
+    "complete_run_by_hand", EQ_COMPLETE_RUNS("r.id = $1", EQ_RUN_DRAINED_PROBE("r.id"), "true")};
 
 // Why a run is still running: its rows, its processed leads and leads_total.
 constexpr db::Statement k_progress{
@@ -52,10 +72,9 @@ constexpr db::Statement k_progress{
                 " (SELECT count(*) FROM email_queue q WHERE q.campaign_run_id = r.id) AS rows"
                 " FROM campaign_runs r WHERE r.id = $1"};
 
-// `runs`: a uuid[] of the runs to check, or NULL for every running run.
-std::vector<Uuid> complete(db::Connection& conn, const db::Param& runs) {
+std::vector<Uuid> completed(const db::Result& result) {
     std::vector<Uuid> out;
-    for (const auto row : conn.exec(k_complete, {runs}, db::Shape::rows)) {
+    for (const auto row : result) {
         out.push_back(row.uuid("id"));
     }
     return out;
@@ -67,11 +86,11 @@ std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector
     if (run_ids.empty()) {
         return {};
     }
-    return complete(conn, db::to_param(run_ids));
+    return completed(conn.exec(k_complete, {db::to_param(run_ids)}, db::Shape::rows));
 }
 
 std::vector<Uuid> complete_all_finished_runs(db::Connection& conn) {
-    return complete(conn, std::nullopt);
+    return completed(conn.exec(k_complete_all, {}, db::Shape::rows));
 }
 
 bool complete_run_by_hand(db::Connection& conn, const Uuid& run_id) {

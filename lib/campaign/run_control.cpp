@@ -31,6 +31,9 @@ constexpr db::Statement k_set{
     "                     ELSE q.completed_at END"
     " RETURNING control_changed_at"};
 
+// The tally runs only for a company with a threshold (most have none): EXISTS on `s` is
+// a one-time test, and without it the tally read the runs' rows and joined them to
+// email_queue_runs, which grows with every completed run, after every company's batch.
 constexpr db::Statement k_auto_pause{
     "auto_pause_failing_runs",
     "WITH s AS (SELECT pause_failure_percent AS pct, pause_min_attempts AS min_attempts"
@@ -41,6 +44,7 @@ constexpr db::Statement k_auto_pause{
     "   WHERE q.campaign_run_id = ANY($2::uuid[]) AND q.company_id = $1"
     "     AND q.status IN ('sent', 'failed', 'held') AND COALESCE(r.control, 'active') = 'active'"
     "     AND (r.control_changed_at IS NULL OR q.processed_at >= r.control_changed_at)"
+    "     AND EXISTS (SELECT 1 FROM s)"
     "   GROUP BY q.campaign_run_id)"
     " INSERT INTO email_queue_runs AS r (campaign_run_id, control, control_reason,"
     "   control_changed_at, auto_paused_at)"

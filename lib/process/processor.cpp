@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <random>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -40,21 +42,6 @@ constexpr db::Statement k_try_exclusive{"single_try_lock", "SELECT pg_try_adviso
 constexpr db::Statement k_lock_shared{"lock_shared", "SELECT pg_advisory_lock_shared($1)"};
 constexpr db::Statement k_unlock_exclusive{"single_unlock", "SELECT pg_advisory_unlock($1) AS ok"};
 
-// Companies with at least one due pending row. A skip scan over the pending-rows index
-// visits each company with pending rows once, however many rows it has queued.
-constexpr db::Statement k_due_companies{
-    "due_companies", "WITH RECURSIVE c AS ("
-                     " (SELECT company_id FROM email_queue WHERE status = 'pending'"
-                     "  ORDER BY company_id LIMIT 1)"
-                     " UNION ALL"
-                     " SELECT (SELECT q.company_id FROM email_queue q"
-                     "         WHERE q.status = 'pending' AND q.company_id > c.company_id"
-                     "         ORDER BY q.company_id LIMIT 1)"
-                     " FROM c WHERE c.company_id IS NOT NULL)"
-                     " SELECT c.company_id FROM c WHERE c.company_id IS NOT NULL"
-                     "  AND EXISTS (SELECT 1 FROM email_queue q WHERE q.company_id = c.company_id"
-                     "              AND q.status = 'pending' AND q.scheduled_for <= now())"};
-
 constexpr db::Statement k_company_exists{"company_exists",
                                          "SELECT 1 AS ok FROM companies WHERE id = $1"};
 
@@ -67,9 +54,10 @@ std::vector<Uuid> due_companies(db::Connection& conn, const Options& options) {
         out.push_back(*options.company);
         return out;
     }
-    for (const auto row : conn.rows(k_due_companies)) {
-        out.push_back(row.uuid("company_id"));
-    }
+    // In an order of its own: invocations started together (several hosts on one cron
+    // tick) each begin with different companies instead of queueing on the same locks.
+    out = queue::due_companies(conn);
+    std::shuffle(out.begin(), out.end(), std::mt19937_64{std::random_device{}()});
     return out;
 }
 
@@ -229,6 +217,16 @@ void process_companies(db::Connection& conn, const config::Config& config, const
                 }
                 try {
                     const log::Context about{companies[i]};
+                    // Drained by an overlapping invocation since the listing: nothing to
+                    // lock or read.
+                    if (!options.company && !queue::has_due_rows(*pool.acquire(), companies[i])) {
+                        log::debug(
+                            fmt::format("company {}: nothing due any more", companies[i].str()),
+                            about);
+                        done.fetch_add(1);
+                        finished.notify_one();
+                        continue;
+                    }
                     log::debug(fmt::format("company {}: batch started", companies[i].str()), about);
                     fault_point("batch");
                     const auto r = run_company_batch(context, companies[i]);

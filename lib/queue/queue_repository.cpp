@@ -34,7 +34,15 @@ const db::Statement k_next_emails_statement{
     " WHERE company_id = $1 AND status = 'pending' AND scheduled_for <= now()"
     " ORDER BY priority DESC, created_at, id LIMIT $2"};
 
+const db::Statement k_due_companies_statement{
+    "due_companies", "SELECT DISTINCT company_id FROM email_queue"
+                     " WHERE status = 'pending' AND scheduled_for <= now()"};
+
 namespace {
+
+constexpr db::Statement k_has_due_rows{
+    "has_due_rows", "SELECT EXISTS (SELECT 1 FROM email_queue WHERE company_id = $1"
+                    " AND status = 'pending' AND scheduled_for <= now()) AS due"};
 
 constexpr db::Statement k_update_status{"update_queue_item_status",
                                         "UPDATE email_queue SET status = $2,"
@@ -104,6 +112,18 @@ EmailQueueItem update_queue_item_status(db::Connection& conn, const Uuid& id, Qu
 
 std::int64_t get_pending_emails_count(db::Connection& conn, const Uuid& campaign_run_id) {
     return conn.one(k_pending_count, campaign_run_id).only().integer("n");
+}
+
+std::vector<Uuid> due_companies(db::Connection& conn) {
+    std::vector<Uuid> out;
+    for (const auto row : conn.rows(k_due_companies_statement)) {
+        out.push_back(row.uuid("company_id"));
+    }
+    return out;
+}
+
+bool has_due_rows(db::Connection& conn, const Uuid& company_id) {
+    return conn.one(k_has_due_rows, company_id).only().boolean("due");
 }
 
 std::optional<EmailQueueItem> find_queue_item(db::Connection& conn, const Uuid& id) {

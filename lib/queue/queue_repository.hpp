@@ -45,8 +45,20 @@ EmailQueueItem update_queue_item_status(db::Connection& conn, const Uuid& id, Qu
 // Rows of a campaign run not yet finished (pending or processing).
 std::int64_t get_pending_emails_count(db::Connection& conn, const Uuid& campaign_run_id);
 
-// The statement behind get_next_emails_to_process(), for EXPLAIN in tests.
+// The companies with at least one due pending row, each once, in no particular order.
+// Reads the due rows only (the partial index email_queue_due_idx), however many
+// companies have rows pending for later.
+std::vector<Uuid> due_companies(db::Connection& conn);
+
+// Whether the company still has a due pending row: what an invocation asks before it
+// takes the company's lock, since an overlapping one may have drained the company
+// since the listing.
+bool has_due_rows(db::Connection& conn, const Uuid& company_id);
+
+// The statements behind get_next_emails_to_process() and due_companies(), for EXPLAIN
+// in tests.
 extern const db::Statement k_next_emails_statement;
+extern const db::Statement k_due_companies_statement;
 
 // The reason a row of a company the web application deleted (companies.deleted) gets
 // when it is skipped.
