@@ -12,7 +12,8 @@ namespace eq::process {
 //
 // The points, in the order one row meets them (docs/reliability.md says what a crash at
 // each leaves behind):
-//   "batch"         a worker is about to start a company's batch: nothing claimed yet
+//   "batch"         a worker takes up a company (before its due probe and batch): nothing
+//                   claimed yet
 //   "claimed"       the claim transaction committed: the batch's rows are processing
 //   "composed"      the row's message is built; its send is not marked started
 //   "send-started"  the durable send-started mark committed; nothing sent yet

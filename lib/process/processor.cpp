@@ -217,6 +217,7 @@ void process_companies(db::Connection& conn, const config::Config& config, const
                 }
                 try {
                     const log::Context about{companies[i]};
+                    fault_point("batch");
                     // Drained by an overlapping invocation since the listing: nothing to
                     // lock or read.
                     if (!options.company && !queue::has_due_rows(*pool.acquire(), companies[i])) {
@@ -228,7 +229,6 @@ void process_companies(db::Connection& conn, const config::Config& config, const
                         continue;
                     }
                     log::debug(fmt::format("company {}: batch started", companies[i].str()), about);
-                    fault_point("batch");
                     const auto r = run_company_batch(context, companies[i]);
                     if (log::enabled(log::Level::info)) {
                         log::info(fmt::format("company {}: {} sent, {} failed, {} skipped, {} "
