@@ -10,23 +10,26 @@
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
 #include "policy/explain.hpp"
+#include "queue/email_queue_item.hpp"
 #include "suppression/suppression_repository.hpp"
 
 namespace eq::admin {
 
 namespace {
 
-constexpr db::Statement k_row{
-    "explain_row",
+constexpr auto k_row_sql = db::sql(
     "SELECT q.*, COALESCE(r.control, 'active') AS control, r.control_reason,"
     " cr.status AS run_status, l.email AS lead_email, l.deleted_at IS NOT NULL AS lead_deleted,"
     " co.name AS company_name"
-    " FROM (SELECT " EQ_QUEUE_ITEM_COLUMNS ", lease_until, claimed_by FROM email_queue"
+    " FROM (SELECT ",
+    queue::k_queue_item_columns,
+    ", lease_until, claimed_by FROM email_queue"
     "       WHERE id = $1) q"
     " JOIN campaign_runs cr ON cr.id = q.campaign_run_id"
     " JOIN companies co ON co.id = q.company_id"
     " LEFT JOIN email_queue_runs r ON r.campaign_run_id = q.campaign_run_id"
-    " LEFT JOIN leads l ON l.id = q.lead_id"};
+    " LEFT JOIN leads l ON l.id = q.lead_id");
+constexpr db::Statement k_row{"explain_row", k_row_sql.c_str()};
 
 // Due rows of the company that queue-process takes before this one.
 constexpr db::Statement k_ahead{

@@ -26,10 +26,11 @@ constexpr db::Statement k_mark{
     " lease_until = NULL WHERE id = $1 AND status = 'held'"};
 
 // A follow-up (the web application's reminder or reply) is not a new lead of its run.
-constexpr db::Statement k_progress{
-    "mark_sent_progress",
-    "UPDATE campaign_runs SET leads_processed = leads_processed + 1"
-    " WHERE id = (SELECT campaign_run_id FROM email_queue WHERE id = $1 AND " EQ_FIRST_EMAIL ")"};
+constexpr auto k_progress_sql =
+    db::sql("UPDATE campaign_runs SET leads_processed = leads_processed + 1"
+            " WHERE id = (SELECT campaign_run_id FROM email_queue WHERE id = $1 AND ",
+            queue::k_first_email, ")");
+constexpr db::Statement k_progress{"mark_sent_progress", k_progress_sql.c_str()};
 
 struct MarkSentOptions {
     std::vector<std::string> rows;

@@ -19,10 +19,11 @@ constexpr db::Statement k_run_rows{
     "priority_run",
     "UPDATE email_queue SET priority = $2 WHERE campaign_run_id = $1 AND status = 'pending'"};
 
-constexpr db::Statement k_lead_row{
-    "priority_find_lead_row",
-    "SELECT id, status FROM email_queue WHERE campaign_run_id = $1 AND lead_id = $2"
-    " AND duplicate_of IS NULL AND " EQ_FIRST_EMAIL " FOR UPDATE"};
+constexpr auto k_lead_row_sql =
+    db::sql("SELECT id, status FROM email_queue WHERE campaign_run_id = $1 AND lead_id = $2"
+            " AND duplicate_of IS NULL AND ",
+            queue::k_first_email, " FOR UPDATE");
+constexpr db::Statement k_lead_row{"priority_find_lead_row", k_lead_row_sql.c_str()};
 
 constexpr db::Statement k_lead_set{
     "priority_lead", "UPDATE email_queue SET priority = $2 WHERE id = $1 AND status = 'pending'"};

@@ -1,47 +1,8 @@
 #include "enqueue/fan_out.hpp"
 
 #include "db/connection.hpp"
+#include "db/sql_text.hpp"
 #include "queue/email_queue_item.hpp"
-
-// Every lead of company $1 with its verdict. The outcomes take precedence in this order:
-// deleted, no address, invalid address, suppressed, queue; the CASE tests validity
-// first only so that the blank test runs for invalid addresses alone (a valid address
-// is never blank). Suppression is a join against the company's and the global
-// do_not_email addresses, lowercased and deduplicated, so the planner can hash it
-// instead of probing once per lead.
-#define EQ_CLASSIFIED_LEADS                                                                        \
-    "suppressed AS ("                                                                              \
-    " SELECT DISTINCT lower(email) AS email FROM do_not_email"                                     \
-    " WHERE company_id IS NULL OR company_id = $1::uuid),"                                         \
-    " classified AS ("                                                                             \
-    " SELECT l.id, CASE"                                                                           \
-    "   WHEN l.deleted_at IS NOT NULL THEN 'deleted'"                                              \
-    "   WHEN emailqueue_address_is_valid(l.email) THEN"                                            \
-    "     CASE WHEN s.email IS NULL THEN 'queue' ELSE 'suppressed' END"                            \
-    "   WHEN l.email IS NULL OR btrim(l.email) = '' THEN 'no_address'"                             \
-    "   ELSE 'invalid_address' END AS verdict"                                                     \
-    " FROM leads l LEFT JOIN suppressed s ON s.email = lower(l.email)"                             \
-    " WHERE l.company_id = $1::uuid)"
-
-// The skip counts over classified, under the names counts_from_row() reads.
-#define EQ_SKIP_COUNTS                                                                             \
-    " count(*) FILTER (WHERE verdict = 'no_address') AS skipped_no_address,"                       \
-    " count(*) FILTER (WHERE verdict = 'invalid_address') AS skipped_invalid_address,"             \
-    " count(*) FILTER (WHERE verdict = 'suppressed') AS skipped_suppressed,"                       \
-    " count(*) FILTER (WHERE verdict = 'deleted') AS skipped_deleted"
-
-// The fan-out: classify, insert the 'queue' leads, count. `conflict` is what to do
-// about a lead the run holds a row for already.
-#define EQ_FAN_OUT(conflict)                                                                       \
-    "WITH " EQ_CLASSIFIED_LEADS ","                                                                \
-    " inserted AS ("                                                                               \
-    "  INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, priority,"      \
-    "                           scheduled_for)"                                                    \
-    "  SELECT $1::uuid, $2::uuid, $3::uuid, id, $4::integer,"                                      \
-    "         coalesce($5::timestamptz, now())"                                                    \
-    "  FROM classified WHERE verdict = 'queue'" conflict " RETURNING 1)"                           \
-    " SELECT (SELECT count(*) FROM inserted) AS queued,"                                           \
-    " count(*) FILTER (WHERE verdict = 'queue') AS queueable," EQ_SKIP_COUNTS " FROM classified"
 
 namespace eq::enqueue {
 
@@ -51,29 +12,91 @@ namespace {
 // fan-out's). Counted in a statement of its own, before the fan-out: inside
 // the fan-out it would run after the insert and wade through every new (and, to that
 // statement, invisible) row.
-constexpr db::Statement k_run_rows{
-    "count_run_rows",
+// Every lead of the company (parameter `Company`) with its verdict. The outcomes take
+// precedence in this order: deleted, no address, invalid address, suppressed, queue; the
+// CASE tests validity first only so that the blank test runs for invalid addresses alone
+// (a valid address is never blank). Suppression is a join against the company's and the
+// global do_not_email addresses, lowercased and deduplicated, so the planner can hash it
+// instead of probing once per lead.
+template <int Company>
+constexpr auto
+    k_classified_leads = db::sql("suppressed AS ("
+                                 " SELECT DISTINCT lower(email) AS email FROM do_not_email"
+                                 " WHERE company_id IS NULL OR company_id = ",
+                                 db::param<Company>,
+                                 "::uuid),"
+                                 " classified AS ("
+                                 " SELECT l.id, CASE"
+                                 "   WHEN l.deleted_at IS NOT NULL THEN 'deleted'"
+                                 "   WHEN emailqueue_address_is_valid(l.email) THEN"
+                                 "     CASE WHEN s.email IS NULL THEN 'queue' ELSE 'suppressed' END"
+                                 "   WHEN l.email IS NULL OR btrim(l.email) = '' THEN 'no_address'"
+                                 "   ELSE 'invalid_address' END AS verdict"
+                                 " FROM leads l LEFT JOIN suppressed s ON s.email = lower(l.email)"
+                                 " WHERE l.company_id = ",
+                                 db::param<Company>, "::uuid)");
+
+// The skip counts over classified, under the names counts_from_row() reads.
+constexpr db::SqlText k_skip_counts{
+    " count(*) FILTER (WHERE verdict = 'no_address') AS skipped_no_address,"
+    " count(*) FILTER (WHERE verdict = 'invalid_address') AS skipped_invalid_address,"
+    " count(*) FILTER (WHERE verdict = 'suppressed') AS skipped_suppressed,"
+    " count(*) FILTER (WHERE verdict = 'deleted') AS skipped_deleted"};
+
+// The fan-out of the run's leads ($1 company, $2 campaign, $3 run, $4 priority, $5 the
+// time they are due, NULL: now): classify, insert the 'queue' leads, count. Conflict is
+// what to do about a lead the run holds a row for already.
+template <db::SqlText Conflict>
+constexpr auto k_fan_out_sql = db::sql(
+    "WITH ", k_classified_leads<1>,
+    ","
+    " inserted AS ("
+    "  INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, priority,"
+    "                           scheduled_for)"
+    "  SELECT $1::uuid, $2::uuid, $3::uuid, id, $4::integer,"
+    "         coalesce($5::timestamptz, now())"
+    "  FROM classified WHERE verdict = 'queue'",
+    Conflict,
+    " RETURNING 1)"
+    " SELECT (SELECT count(*) FROM inserted) AS queued,"
+    " count(*) FILTER (WHERE verdict = 'queue') AS queueable,",
+    k_skip_counts, " FROM classified");
+
+// The first emails a run holds (the web application's follow-ups are not the
+// fan-out's). Counted in a statement of its own, before the fan-out: inside
+// the fan-out it would run after the insert and wade through every new (and, to that
+// statement, invisible) row.
+constexpr auto k_run_rows_sql = db::sql(
     "SELECT count(*) AS n FROM email_queue WHERE campaign_run_id = $1 AND duplicate_of IS NULL"
-    " AND " EQ_FIRST_EMAIL};
+    " AND ",
+    queue::k_first_email);
+constexpr db::Statement k_run_rows{"count_run_rows", k_run_rows_sql.c_str()};
 
 // A run that holds rows: leads queued before are left alone.
-constexpr db::Statement k_fan_out{
-    "fan_out_campaign_run",
-    EQ_FAN_OUT(" ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL"
-               " AND " EQ_FIRST_EMAIL " DO NOTHING")};
+constexpr auto k_on_conflict =
+    db::sql(" ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL"
+            " AND ",
+            queue::k_first_email, " DO NOTHING");
+constexpr auto k_fan_out_existing_sql = k_fan_out_sql<k_on_conflict>;
+constexpr db::Statement k_fan_out{"fan_out_campaign_run", k_fan_out_existing_sql.c_str()};
 
 // A run that holds no row, under the caller's lock on it: nothing can conflict, so the
 // rows go in without ON CONFLICT's per-row check (a tenth of the insert's cost).
-constexpr db::Statement k_fan_out_empty_run{"fan_out_empty_campaign_run", EQ_FAN_OUT("")};
+constexpr auto k_fan_out_empty_sql = k_fan_out_sql<"">;
+constexpr db::Statement k_fan_out_empty_run{"fan_out_empty_campaign_run",
+                                            k_fan_out_empty_sql.c_str()};
 
-// The same classification; a lead counts as queued when the run has no row for it yet.
-constexpr db::Statement k_count{
-    "count_fan_out",
-    "WITH " EQ_CLASSIFIED_LEADS
-    " SELECT count(*) FILTER (WHERE verdict = 'queue' AND q.lead_id IS NULL) AS queued,"
-    " count(*) FILTER (WHERE verdict = 'queue') AS queueable," EQ_SKIP_COUNTS " FROM classified"
-    " LEFT JOIN email_queue q ON q.campaign_run_id = $2::uuid AND q.lead_id = classified.id"
-    "  AND q.duplicate_of IS NULL AND q.email_log_id IS NULL AND q.message_id IS NULL"};
+// The same classification ($1 company, $2 run); a lead counts as queued when the run has
+// no row for it yet.
+constexpr auto k_count_sql =
+    db::sql("WITH ", k_classified_leads<1>,
+            " SELECT count(*) FILTER (WHERE verdict = 'queue' AND q.lead_id IS NULL) AS queued,"
+            " count(*) FILTER (WHERE verdict = 'queue') AS queueable,",
+            k_skip_counts,
+            " FROM classified"
+            " LEFT JOIN email_queue q ON q.campaign_run_id = $2::uuid AND q.lead_id = classified.id"
+            "  AND q.duplicate_of IS NULL AND q.email_log_id IS NULL AND q.message_id IS NULL");
+constexpr db::Statement k_count{"count_fan_out", k_count_sql.c_str()};
 
 constexpr std::string_view k_unique_violation = "23505";
 

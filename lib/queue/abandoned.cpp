@@ -1,15 +1,15 @@
 #include "queue/abandoned.hpp"
 
-#include "queue/lease.hpp"
+#include "queue/statement_parts.hpp"
 
 namespace eq::queue {
 
 namespace {
 
-constexpr db::Statement k_recover_abandoned{
-    "recover_abandoned",
+constexpr auto k_recover_abandoned_sql = db::sql(
     "UPDATE email_queue SET"
-    " status = CASE WHEN send_started_at IS NULL THEN " EQ_PENDING_UNLESS_CANCELLED
+    " status = CASE WHEN send_started_at IS NULL THEN ",
+    k_pending_unless_cancelled,
     "          ELSE 'held' END,"
     " processed_at = COALESCE(send_started_at, processed_at),"
     " error_message = CASE WHEN send_started_at IS NULL THEN error_message"
@@ -18,7 +18,8 @@ constexpr db::Statement k_recover_abandoned{
     " claimed_by = CASE WHEN send_started_at IS NULL THEN NULL ELSE claimed_by END,"
     " claimed_at = CASE WHEN send_started_at IS NULL THEN NULL ELSE claimed_at END,"
     " lease_until = NULL"
-    " WHERE claimed_by = $1 AND status = 'processing'"};
+    " WHERE claimed_by = $1 AND status = 'processing'");
+constexpr db::Statement k_recover_abandoned{"recover_abandoned", k_recover_abandoned_sql.c_str()};
 
 } // namespace
 

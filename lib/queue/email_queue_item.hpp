@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "db/sql_text.hpp"
 #include "util/enum_text.hpp"
 #include "util/expected.hpp"
 #include "util/time.hpp"
@@ -13,21 +14,20 @@ namespace eq::db {
 class Row;
 }
 
-// The select list EmailQueueItem::from_row() reads; a macro so statements can be
-// assembled from string literals at compile time.
-#define EQ_QUEUE_ITEM_COLUMNS                                                                      \
-    "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "        \
-    "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "              \
-    "email_body, message_id, reference_ids, email_log_id, sent_message_id, sent_email_log_id, "    \
-    "company_holds"
+namespace eq::queue {
+
+// The select list EmailQueueItem::from_row() reads.
+inline constexpr db::SqlText k_queue_item_columns{
+    "id, company_id, campaign_id, campaign_run_id, lead_id, status, priority, created_at, "
+    "scheduled_for, processed_at, retry_count, max_retries, error_message, subject, "
+    "email_body, message_id, reference_ids, email_log_id, sent_message_id, sent_email_log_id, "
+    "company_holds"};
 
 // A first email, in the web application's terms: its reminders and AI replies carry
 // the thread's email_log_id (and a reply the Message-ID it answers in message_id), a
 // first email neither. emailqueue never writes either column, so a row is one or the
 // other for good. Fan-out idempotency (one first email per lead and run) covers these.
-#define EQ_FIRST_EMAIL "email_log_id IS NULL AND message_id IS NULL"
-
-namespace eq::queue {
+inline constexpr db::SqlText k_first_email{"email_log_id IS NULL AND message_id IS NULL"};
 
 // The life of a queue row:
 //   pending -> processing -> sent | failed | skipped | pending (retry later)
@@ -74,7 +74,7 @@ struct EmailQueueItem {
     // Holds of its company in a row this row's sends have caused (processing.max_row_holds).
     int company_holds = 0;
 
-    // Reads a row selected with EQ_QUEUE_ITEM_COLUMNS.
+    // Reads a row selected with k_queue_item_columns.
     static EmailQueueItem from_row(const db::Row& row);
 
     // Why this item could not be stored, or nothing when it is valid.

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "queue/email_queue_item.hpp"
+#include "queue/statement_parts.hpp"
 
 namespace eq::queue {
 
@@ -17,37 +18,51 @@ constexpr int k_company_lock_space = 0x65710001;
 constexpr db::Statement k_lock_company{"lock_company",
                                        "SELECT pg_advisory_xact_lock($1, hashtext($2::text))"};
 
-// The company's ($1) rows a claim takes, in send order, at most $2: due, pending, of an
+// Where a claim finds the company and the most rows it takes.
+struct ClaimableParams {
+    int company;
+    int limit;
+};
+
+// The company's rows a claim takes, in send order, at most `limit`: due, pending, of an
 // active run, and inside the sending window.
-#define EQ_CLAIMABLE                                                                               \
-    " SELECT q.id FROM email_queue q"                                                              \
-    " WHERE q.company_id = $1 AND q.status = 'pending' AND q.scheduled_for <= now()"               \
-    "   AND NOT EXISTS (SELECT 1 FROM email_queue_runs r"                                          \
-    "                   WHERE r.campaign_run_id = q.campaign_run_id AND r.control <> 'active')"    \
-    "   AND NOT EXISTS (SELECT 1 FROM email_queue_schedules s WHERE s.company_id = $1"             \
-    "     AND NOT email_queue_window_open(now(), email_queue_send_zone(q.lead_id, s.timezone),"    \
-    "       s.days, s.window_start, s.window_end, s.company_id))"                                  \
-    " ORDER BY q.priority DESC, q.created_at, q.id"                                                \
-    " LIMIT $2"
+template <ClaimableParams P>
+constexpr auto k_claimable_rows = db::sql(
+    " SELECT q.id FROM email_queue q"
+    " WHERE q.company_id = ",
+    db::param<P.company>,
+    " AND q.status = 'pending' AND q.scheduled_for <= now()"
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue_runs r"
+    "                   WHERE r.campaign_run_id = q.campaign_run_id AND r.control <> 'active')"
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue_schedules s WHERE s.company_id = ",
+    db::param<P.company>,
+    "     AND NOT email_queue_window_open(now(), email_queue_send_zone(q.lead_id, s.timezone),"
+    "       s.days, s.window_start, s.window_end, s.company_id))"
+    " ORDER BY q.priority DESC, q.created_at, q.id"
+    " LIMIT ",
+    db::param<P.limit>);
 
-constexpr db::Statement k_claimable{"claimable_rows", EQ_CLAIMABLE};
+constexpr auto k_claimable_sql = k_claimable_rows<{.company = 1, .limit = 2}>;
+constexpr db::Statement k_claimable{"claimable_rows", k_claimable_sql.c_str()};
 
-constexpr db::Statement k_claim{
-    "claim_rows",
-    "WITH picked AS (" EQ_CLAIMABLE " FOR UPDATE OF q SKIP LOCKED)"
-    " UPDATE email_queue q SET status = 'processing', claimed_by = $3, claimed_at = now(),"
-    "   lease_until = now() + make_interval(secs => $4), send_started_at = NULL"
-    " FROM picked WHERE q.id = picked.id"
-    " RETURNING q.id, q.priority, q.created_at"};
+constexpr auto k_claim_sql =
+    db::sql("WITH picked AS (", k_claimable_rows<{.company = 1, .limit = 2}>,
+            " FOR UPDATE OF q SKIP LOCKED)"
+            " UPDATE email_queue q SET status = 'processing', claimed_by = $3, claimed_at = now(),"
+            "   lease_until = now() + make_interval(secs => $4), send_started_at = NULL"
+            " FROM picked WHERE q.id = picked.id"
+            " RETURNING q.id, q.priority, q.created_at");
+constexpr db::Statement k_claim{"claim_rows", k_claim_sql.c_str()};
+
+constexpr auto k_start_send_sql =
+    db::sql("WITH ",
+            k_mark_ctes<{.row = 1, .worker = 2, .message_id = 3, .lease = 4, .log_id = 5, .to = 6}>,
+            " SELECT sent_message_id AS message_id, sent_email_log_id AS email_log_id"
+            " FROM mark");
 
 } // namespace
 
-const db::Statement k_start_send_statement{
-    "start_send",
-    "WITH " EQ_MARK_CTES(
-        "$1", "$2", "$3", "$4", "$5",
-        "$6") " SELECT sent_message_id AS message_id, sent_email_log_id AS email_log_id"
-              " FROM mark"};
+const db::Statement k_start_send_statement{"start_send", k_start_send_sql.c_str()};
 
 namespace {
 
@@ -56,12 +71,13 @@ constexpr db::Statement k_extend{
                      " WHERE company_id = $1 AND claimed_by = $2 AND status = 'processing'"
                      " RETURNING id"};
 
-constexpr db::Statement k_release{
-    "release_rows",
-    "UPDATE email_queue SET status = " EQ_PENDING_UNLESS_CANCELLED ","
-    " send_started_at = NULL, lease_until = NULL,"
-    " claimed_by = NULL, claimed_at = NULL, error_message = COALESCE($3, error_message)"
-    " WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'processing'"};
+constexpr auto k_release_sql =
+    db::sql("UPDATE email_queue SET status = ", k_pending_unless_cancelled,
+            ","
+            " send_started_at = NULL, lease_until = NULL,"
+            " claimed_by = NULL, claimed_at = NULL, error_message = COALESCE($3, error_message)"
+            " WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'processing'");
+constexpr db::Statement k_release{"release_rows", k_release_sql.c_str()};
 
 // claimed_by is kept on recovered rows: it tells an operator which run left them, and
 // lets that run, if it is merely slow rather than dead, still record what it learnt.
@@ -69,20 +85,25 @@ constexpr db::Statement k_release{
 // processor, which had none: it may have sent the message, so it is treated as a row
 // whose send had started (held, or resent with resend_unknown), and it counts in the
 // company's windows from when it was processed or queued, not from now.
-#define EQ_STARTED "(send_started_at IS NOT NULL OR lease_until IS NULL)"
-#define EQ_LEGACY_RESENT                                                                           \
-    "'outcome unknown: an earlier queue processor left it in processing; sent again because "      \
-    "processing.resend_unknown is on'"
-constexpr db::Statement k_recover{
-    "recover_expired",
+constexpr db::SqlText k_started{"(send_started_at IS NOT NULL OR lease_until IS NULL)"};
+constexpr db::SqlText k_legacy_resent{
+    "'outcome unknown: an earlier queue processor left it in processing; sent again because "
+    "processing.resend_unknown is on'"};
+constexpr auto k_recover_sql = db::sql(
     "UPDATE email_queue SET"
-    " status = CASE WHEN NOT " EQ_STARTED " OR $1 THEN " EQ_PENDING_UNLESS_CANCELLED
+    " status = CASE WHEN NOT ",
+    k_started, " OR $1 THEN ", k_pending_unless_cancelled,
     "               ELSE 'held' END,"
-    " processed_at = CASE WHEN NOT " EQ_STARTED " OR $1 THEN processed_at"
+    " processed_at = CASE WHEN NOT ",
+    k_started,
+    " OR $1 THEN processed_at"
     "                     ELSE COALESCE(send_started_at, processed_at, created_at, now()) END,"
     " error_message = CASE"
-    "   WHEN NOT " EQ_STARTED " THEN error_message"
-    "   WHEN lease_until IS NULL AND $1 THEN " EQ_LEGACY_RESENT
+    "   WHEN NOT ",
+    k_started,
+    " THEN error_message"
+    "   WHEN lease_until IS NULL AND $1 THEN ",
+    k_legacy_resent,
     "   WHEN lease_until IS NULL THEN 'outcome unknown: an earlier queue processor (one without "
     "leases) left it in processing; it may have been delivered. queue-admin retry sends it "
     "again, queue-admin mark-sent records it as sent'"
@@ -92,14 +113,16 @@ constexpr db::Statement k_recover{
     "message was handed to the SMTP server at ' || to_char(send_started_at, "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') || '; it may have been delivered'"
     " END,"
-    " send_started_at = CASE WHEN NOT " EQ_STARTED " OR $1 THEN NULL ELSE send_started_at END,"
+    " send_started_at = CASE WHEN NOT ",
+    k_started,
+    " OR $1 THEN NULL ELSE send_started_at END,"
     " lease_until = NULL"
     " WHERE status = 'processing' AND (lease_until < now() OR lease_until IS NULL)"
     " RETURNING status, COALESCE(error_message LIKE"
     "   'outcome unknown after the run sending it stopped (' || claimed_by || ')%', false)"
-    "   OR COALESCE(error_message = " EQ_LEGACY_RESENT ", false) AS resent"};
-#undef EQ_STARTED
-#undef EQ_LEGACY_RESENT
+    "   OR COALESCE(error_message = ",
+    k_legacy_resent, ", false) AS resent");
+constexpr db::Statement k_recover{"recover_expired", k_recover_sql.c_str()};
 
 } // namespace
 

@@ -3,11 +3,27 @@
 #include <fmt/format.h>
 
 #include "queue/lease.hpp"
+#include "queue/statement_parts.hpp"
 #include "util/error.hpp"
 
 namespace eq::queue {
 
 namespace {
+
+// Where a sent outcome finds its values among the statement's parameters (SentRecord's
+// members, in its order).
+struct SentParams {
+    int row;
+    int worker;
+    int subject;
+    int body;
+    int from_name;
+    int from_email;
+    int to_email;
+    int touch_company;
+    int call_handoff;
+    int call_script;
+};
 
 // email_log_details' foreign key to email_logs is checked at the end of the statement,
 // after the sibling CTE has made sure the log exists (the send-started mark creates it;
@@ -16,64 +32,93 @@ namespace {
 // (sent_message_id; never message_id, which on a follow-up is the Message-ID answered).
 // ON CONFLICT keeps a re-driven row that was already logged from failing. A follow-up
 // is not a new lead of its run: leads_processed counts first emails only.
-#define EQ_RECORD_SENT_CTES                                                                        \
-    "WITH q AS ("                                                                                  \
-    " UPDATE email_queue SET status = 'sent', processed_at = now(), lease_until = NULL,"           \
-    "   error_message = NULL,"                                                                     \
-    "   sent_email_log_id = COALESCE(sent_email_log_id, email_log_id, gen_random_uuid())"          \
-    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"                      \
-    " RETURNING company_id, campaign_id, campaign_run_id, lead_id, sent_email_log_id,"             \
-    "   sent_message_id, NOT (" EQ_FIRST_EMAIL ") AS follow_up),"                                  \
-    " log AS ("                                                                                    \
-    " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"                 \
-    " SELECT sent_email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"               \
-    " WHERE NOT EXISTS (SELECT 1 FROM email_logs l WHERE l.id = q.sent_email_log_id)"              \
-    " ON CONFLICT (id) DO NOTHING RETURNING id),"                                                  \
-    " detail AS ("                                                                                 \
-    " INSERT INTO email_log_details (email_logs_id, message_id, email_subject, email_body,"        \
-    "   sender_type, sent_at, from_name, from_email, to_email)"                                    \
-    " SELECT sent_email_log_id, sent_message_id, $3, $4, 'assistant', now(), $5, $6, $7 FROM q"    \
-    " WHERE sent_message_id IS NOT NULL"                                                           \
-    " ON CONFLICT (message_id) DO NOTHING RETURNING id),"                                          \
-    " run AS ("                                                                                    \
-    " UPDATE campaign_runs SET leads_processed = leads_processed + 1"                              \
-    " WHERE id = (SELECT campaign_run_id FROM q WHERE NOT follow_up) RETURNING id),"               \
-    " company AS ("                                                                                \
-    " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"                    \
-    " SELECT company_id, now(), now() FROM q WHERE $8"                                             \
-    " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"             \
-    "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"          \
-    " RETURNING company_id),"                                                                      \
-    " handoff AS ("                                                                                \
-    " SELECT email_queue_call_handoff(campaign_id, campaign_run_id, lead_id, $10::text) AS calls"  \
-    " FROM q WHERE NOT follow_up AND $9::boolean)"
+template <SentParams P>
+constexpr auto k_record_sent_ctes =
+    db::sql("WITH q AS ("
+            " UPDATE email_queue SET status = 'sent', processed_at = now(), lease_until = NULL,"
+            "   error_message = NULL,"
+            "   sent_email_log_id = COALESCE(sent_email_log_id, email_log_id, gen_random_uuid())"
+            " WHERE id = ",
+            db::param<P.row>, " AND claimed_by = ", db::param<P.worker>,
+            " AND status IN ('processing', 'held')"
+            " RETURNING company_id, campaign_id, campaign_run_id, lead_id, sent_email_log_id,"
+            "   sent_message_id, NOT (",
+            k_first_email,
+            ") AS follow_up),"
+            " log AS ("
+            " INSERT INTO email_logs (id, campaign_id, campaign_run_id, lead_id, sent_at)"
+            " SELECT sent_email_log_id, campaign_id, campaign_run_id, lead_id, now() FROM q"
+            " WHERE NOT EXISTS (SELECT 1 FROM email_logs l WHERE l.id = q.sent_email_log_id)"
+            " ON CONFLICT (id) DO NOTHING RETURNING id),"
+            " detail AS ("
+            " INSERT INTO email_log_details (email_logs_id, message_id, email_subject, email_body,"
+            "   sender_type, sent_at, from_name, from_email, to_email)"
+            " SELECT sent_email_log_id, sent_message_id, ",
+            db::param<P.subject>, ", ", db::param<P.body>, ", 'assistant', now(), ",
+            db::param<P.from_name>, ", ", db::param<P.from_email>, ", ", db::param<P.to_email>,
+            " FROM q"
+            " WHERE sent_message_id IS NOT NULL"
+            " ON CONFLICT (message_id) DO NOTHING RETURNING id),"
+            " run AS ("
+            " UPDATE campaign_runs SET leads_processed = leads_processed + 1"
+            " WHERE id = (SELECT campaign_run_id FROM q WHERE NOT follow_up) RETURNING id),"
+            " company AS ("
+            " INSERT INTO email_queue_companies (company_id, last_sent_at, updated_at)"
+            " SELECT company_id, now(), now() FROM q WHERE ",
+            db::param<P.touch_company>,
+            " ON CONFLICT (company_id) DO UPDATE SET last_sent_at = now(), held_until = NULL,"
+            "   hold_reason = NULL, held_since = NULL, consecutive_holds = 0, updated_at = now()"
+            " RETURNING company_id),"
+            " handoff AS ("
+            " SELECT email_queue_call_handoff(campaign_id, campaign_run_id, lead_id, ",
+            db::param<P.call_script>,
+            "::text) AS calls"
+            " FROM q WHERE NOT follow_up AND ",
+            db::param<P.call_handoff>, "::boolean)");
 
 // The call hand-off is a function call, which only runs when its CTE is read.
-#define EQ_RECORD_SENT_CALLS "(SELECT COALESCE(sum(calls), 0) FROM handoff) AS calls"
+constexpr db::SqlText k_record_sent_calls{"(SELECT COALESCE(sum(calls), 0) FROM handoff) AS calls"};
 
-constexpr db::Statement k_sent{"record_sent", EQ_RECORD_SENT_CTES
-                               " SELECT count(*) AS n, " EQ_RECORD_SENT_CALLS " FROM q"};
+constexpr SentParams k_sent_params{.row = 1,
+                                   .worker = 2,
+                                   .subject = 3,
+                                   .body = 4,
+                                   .from_name = 5,
+                                   .from_email = 6,
+                                   .to_email = 7,
+                                   .touch_company = 8,
+                                   .call_handoff = 9,
+                                   .call_script = 10};
 
-// The same with another row's send-started mark ($11 the row, $12 its Message-ID, $13
-// the lease, $14 its email log id, $15 its recipient): the two rows are different, so
-// the two updates of email_queue do not meet.
-constexpr db::Statement k_sent_with_mark{
-    "record_sent_with_mark", EQ_RECORD_SENT_CTES
-    ", " EQ_MARK_CTES("$11", "$2", "$12", "$13", "$14",
-                      "$15") " SELECT (SELECT count(*) FROM q) AS n, " EQ_RECORD_SENT_CALLS ","
-                             " (SELECT sent_message_id FROM mark) AS message_id,"
-                             " (SELECT sent_email_log_id FROM mark) AS email_log_id"};
+constexpr auto k_sent_sql = db::sql(k_record_sent_ctes<k_sent_params>, " SELECT count(*) AS n, ",
+                                    k_record_sent_calls, " FROM q");
+constexpr db::Statement k_sent{"record_sent", k_sent_sql.c_str()};
 
-constexpr db::Statement k_retry{
-    "record_retry", "UPDATE email_queue SET retry_count = $3,"
-                    " status = CASE WHEN $4 THEN 'failed' ELSE " EQ_PENDING_UNLESS_CANCELLED " END,"
-                    " scheduled_for = CASE WHEN $4 THEN scheduled_for"
-                    "                      ELSE now() + make_interval(secs => $5) END,"
-                    " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"
-                    " claimed_by = CASE WHEN $4 THEN claimed_by ELSE NULL END,"
-                    " error_message = $6, send_started_at = NULL, lease_until = NULL,"
-                    " company_holds = 0"
-                    " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')"};
+// The same with another row's send-started mark: its parameters are sent_call()'s ($1 to
+// $10) followed by start_send_call()'s ($11 to $16), each call's list as it is. The two
+// rows are different, so the two updates of email_queue do not meet.
+constexpr auto k_sent_with_mark_sql = db::sql(
+    k_record_sent_ctes<k_sent_params>, ", ",
+    k_mark_ctes<{.row = 11, .worker = 12, .message_id = 13, .lease = 14, .log_id = 15, .to = 16}>,
+    " SELECT (SELECT count(*) FROM q) AS n, ", k_record_sent_calls,
+    ","
+    " (SELECT sent_message_id FROM mark) AS message_id,"
+    " (SELECT sent_email_log_id FROM mark) AS email_log_id");
+constexpr db::Statement k_sent_with_mark{"record_sent_with_mark", k_sent_with_mark_sql.c_str()};
+
+constexpr auto k_retry_sql =
+    db::sql("UPDATE email_queue SET retry_count = $3,"
+            " status = CASE WHEN $4 THEN 'failed' ELSE ",
+            k_pending_unless_cancelled,
+            " END,"
+            " scheduled_for = CASE WHEN $4 THEN scheduled_for"
+            "                      ELSE now() + make_interval(secs => $5) END,"
+            " processed_at = CASE WHEN $4 THEN now() ELSE processed_at END,"
+            " claimed_by = CASE WHEN $4 THEN claimed_by ELSE NULL END,"
+            " error_message = $6, send_started_at = NULL, lease_until = NULL,"
+            " company_holds = 0"
+            " WHERE id = $1 AND claimed_by = $2 AND status IN ('processing', 'held')");
+constexpr db::Statement k_retry{"record_retry", k_retry_sql.c_str()};
 
 constexpr db::Statement k_company_hold{
     "record_company_hold", "UPDATE email_queue SET company_holds = company_holds + 1"
@@ -95,12 +140,8 @@ std::optional<db::Call> sent_with_mark(const db::Call& sent, const db::Call& mar
     if (sent.statement != &k_sent || mark.statement != &k_start_send_statement) {
         return std::nullopt;
     }
-    // start_send_call's parameters: row, worker (the same as the outcome's), Message-ID,
-    // lease, email log id, recipient.
     db::Call call{&k_sent_with_mark, sent.params, db::Shape::one};
-    for (const std::size_t i : {0U, 2U, 3U, 4U, 5U}) {
-        call.params.push_back(mark.params[i]);
-    }
+    call.params.insert(call.params.end(), mark.params.begin(), mark.params.end());
     return call;
 }
 

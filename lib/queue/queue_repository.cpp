@@ -11,28 +11,33 @@ namespace {
 // ON CONFLICT DO NOTHING returns nothing for an existing row, so the second branch
 // reads it back: one statement either way. The row is a first email: one per lead and
 // run.
-constexpr db::Statement k_add{
-    "add_email_to_queue",
-    "WITH inserted AS ("
-    " INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, priority,"
-    "   scheduled_for, max_retries, subject, email_body, reference_ids)"
-    " VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7, $8, $9, $10)"
-    " ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL AND " EQ_FIRST_EMAIL
-    " DO NOTHING"
-    " RETURNING " EQ_QUEUE_ITEM_COLUMNS ")"
-    " SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM inserted"
-    " UNION ALL"
-    " SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM email_queue"
-    " WHERE campaign_run_id = $3 AND lead_id = $4 AND duplicate_of IS NULL AND " EQ_FIRST_EMAIL
-    "   AND NOT EXISTS (SELECT 1 FROM inserted)"};
+constexpr auto k_add_sql =
+    db::sql("WITH inserted AS ("
+            " INSERT INTO email_queue (company_id, campaign_id, campaign_run_id, lead_id, priority,"
+            "   scheduled_for, max_retries, subject, email_body, reference_ids)"
+            " VALUES ($1, $2, $3, $4, $5, COALESCE($6::timestamptz, now()), $7, $8, $9, $10)"
+            " ON CONFLICT (campaign_run_id, lead_id) WHERE duplicate_of IS NULL AND ",
+            k_first_email, " DO NOTHING RETURNING ", k_queue_item_columns, ") SELECT ",
+            k_queue_item_columns, " FROM inserted UNION ALL SELECT ", k_queue_item_columns,
+            " FROM email_queue"
+            " WHERE campaign_run_id = $3 AND lead_id = $4 AND duplicate_of IS NULL AND ",
+            k_first_email, "   AND NOT EXISTS (SELECT 1 FROM inserted)");
+constexpr db::Statement k_add{"add_email_to_queue", k_add_sql.c_str()};
 
 } // namespace
 
-const db::Statement k_next_emails_statement{
-    "get_next_emails_to_process",
-    "SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM email_queue"
-    " WHERE company_id = $1 AND status = 'pending' AND scheduled_for <= now()"
-    " ORDER BY priority DESC, created_at, id LIMIT $2"};
+namespace {
+
+constexpr auto k_next_emails_sql =
+    db::sql("SELECT ", k_queue_item_columns,
+            " FROM email_queue"
+            " WHERE company_id = $1 AND status = 'pending' AND scheduled_for <= now()"
+            " ORDER BY priority DESC, created_at, id LIMIT $2");
+
+} // namespace
+
+const db::Statement k_next_emails_statement{"get_next_emails_to_process",
+                                            k_next_emails_sql.c_str()};
 
 const db::Statement k_due_companies_statement{
     "due_companies", "SELECT DISTINCT company_id FROM email_queue"
@@ -44,19 +49,22 @@ constexpr db::Statement k_has_due_rows{
     "has_due_rows", "SELECT EXISTS (SELECT 1 FROM email_queue WHERE company_id = $1"
                     " AND status = 'pending' AND scheduled_for <= now()) AS due"};
 
-constexpr db::Statement k_update_status{"update_queue_item_status",
-                                        "UPDATE email_queue SET status = $2,"
-                                        " processed_at = COALESCE($3::timestamptz, processed_at),"
-                                        " error_message = COALESCE($4, error_message)"
-                                        " WHERE id = $1 RETURNING " EQ_QUEUE_ITEM_COLUMNS};
+constexpr auto k_update_status_sql =
+    db::sql("UPDATE email_queue SET status = $2,"
+            " processed_at = COALESCE($3::timestamptz, processed_at),"
+            " error_message = COALESCE($4, error_message)"
+            " WHERE id = $1 RETURNING ",
+            k_queue_item_columns);
+constexpr db::Statement k_update_status{"update_queue_item_status", k_update_status_sql.c_str()};
 
 constexpr db::Statement k_pending_count{
     "get_pending_emails_count",
     "SELECT count(*) AS n FROM email_queue"
     " WHERE campaign_run_id = $1 AND status IN ('pending', 'processing')"};
 
-constexpr db::Statement k_find{"find_queue_item",
-                               "SELECT " EQ_QUEUE_ITEM_COLUMNS " FROM email_queue WHERE id = $1"};
+constexpr auto k_find_sql =
+    db::sql("SELECT ", k_queue_item_columns, " FROM email_queue WHERE id = $1");
+constexpr db::Statement k_find{"find_queue_item", k_find_sql.c_str()};
 
 // A company's pending rows through the (company_id, status) index; the deleted
 // companies are few, and read in full since the flag has no index of its own.
