@@ -95,17 +95,17 @@ constexpr db::Statement k_auto_paused{
     "   AND ($1::uuid IS NULL OR ca.company_id = $1)"
     " ORDER BY r.auto_paused_at"};
 
-constexpr db::Statement k_drained{
-    "status_drained_runs",
-    "SELECT * FROM (SELECT ca.company_id, cr.id AS campaign_run_id, cr.leads_total,"
-    " " EQ_RUN_PROCESSED_LEADS(
-        "cr.id") " AS processed_leads"
-                 " FROM campaign_runs cr JOIN campaigns ca ON ca.id = cr.campaign_id"
-                 " WHERE cr.status = 'running' AND ($1::uuid IS NULL OR ca.company_id = $1)"
-                 "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = cr.id)"
-                 "   AND NOT EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = cr.id"
-                 "                   AND u.status IN ('pending', 'processing', 'held'))) d"
-                 " WHERE processed_leads < leads_total ORDER BY campaign_run_id"};
+constexpr auto k_drained_sql =
+    db::sql("SELECT * FROM (SELECT ca.company_id, cr.id AS campaign_run_id, cr.leads_total, ",
+            campaign::k_run_processed_leads<"cr.id">,
+            " AS processed_leads"
+            " FROM campaign_runs cr JOIN campaigns ca ON ca.id = cr.campaign_id"
+            " WHERE cr.status = 'running' AND ($1::uuid IS NULL OR ca.company_id = $1)"
+            "   AND EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = cr.id)"
+            "   AND NOT EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = cr.id"
+            "                   AND u.status IN ('pending', 'processing', 'held'))) d"
+            " WHERE processed_leads < leads_total ORDER BY campaign_run_id");
+constexpr db::Statement k_drained{"status_drained_runs", k_drained_sql.c_str()};
 
 constexpr db::Statement k_last_run{
     "status_last_run",

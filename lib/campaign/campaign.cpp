@@ -1,34 +1,39 @@
 #include "campaign/campaign.hpp"
 
 #include "db/connection.hpp"
-
-// The select list campaign_from_row() reads.
-#define EQ_CAMPAIGN_COLUMNS                                                                        \
-    "c.id, c.company_id, c.name, c.type, c.template, c.scheduled_at, c.auto_run_triggered"
-
-// The due condition: an email campaign whose scheduled start has passed and not happened.
-#define EQ_CAMPAIGN_IS_DUE                                                                         \
-    "c.type = 'email' AND c.scheduled_at <= now() AND NOT c.auto_run_triggered"
+#include "db/sql_text.hpp"
 
 namespace eq::campaign {
 
 namespace {
 
-constexpr db::Statement k_find{"find_campaign",
-                               "SELECT " EQ_CAMPAIGN_COLUMNS " FROM campaigns c WHERE c.id = $1"};
+// The select list campaign_from_row() reads.
+constexpr db::SqlText k_campaign_columns{
+    "c.id, c.company_id, c.name, c.type, c.template, c.scheduled_at, c.auto_run_triggered"};
 
-constexpr db::Statement k_due{"due_campaigns",
-                              "SELECT " EQ_CAMPAIGN_COLUMNS " FROM campaigns c"
-                              " WHERE " EQ_CAMPAIGN_IS_DUE " ORDER BY c.scheduled_at, c.id"};
+// The due condition: an email campaign whose scheduled start has passed and not happened.
+constexpr db::SqlText k_campaign_is_due{
+    "c.type = 'email' AND c.scheduled_at <= now() AND NOT c.auto_run_triggered"};
+
+constexpr auto k_find_sql =
+    db::sql("SELECT ", k_campaign_columns, " FROM campaigns c WHERE c.id = $1");
+constexpr db::Statement k_find{"find_campaign", k_find_sql.c_str()};
+
+constexpr auto k_due_sql = db::sql("SELECT ", k_campaign_columns, " FROM campaigns c WHERE ",
+                                   k_campaign_is_due, " ORDER BY c.scheduled_at, c.id");
+constexpr db::Statement k_due{"due_campaigns", k_due_sql.c_str()};
 
 // The inner SELECT locks one due row that no other transaction holds; the UPDATE then
 // re-checks nothing because the lock already guarantees the row is ours and still due.
-constexpr db::Statement k_claim_due{
-    "claim_due_campaign", "UPDATE campaigns c SET auto_run_triggered = true"
-                          " FROM (SELECT c.id FROM campaigns c WHERE " EQ_CAMPAIGN_IS_DUE
-                          "       ORDER BY c.scheduled_at, c.id LIMIT 1 FOR UPDATE SKIP LOCKED) due"
-                          " WHERE c.id = due.id"
-                          " RETURNING " EQ_CAMPAIGN_COLUMNS};
+constexpr auto k_claim_due_sql =
+    db::sql("UPDATE campaigns c SET auto_run_triggered = true"
+            " FROM (SELECT c.id FROM campaigns c WHERE ",
+            k_campaign_is_due,
+            "       ORDER BY c.scheduled_at, c.id LIMIT 1 FOR UPDATE SKIP LOCKED) due"
+            " WHERE c.id = due.id"
+            " RETURNING ",
+            k_campaign_columns);
+constexpr db::Statement k_claim_due{"claim_due_campaign", k_claim_due_sql.c_str()};
 
 Campaign campaign_from_row(const db::Row& row) {
     return {row.uuid("id"),

@@ -1,37 +1,47 @@
 #include "campaign/campaign_run.hpp"
 
 #include "db/connection.hpp"
-
-// The select list run_from_row() reads, from campaign_runs aliased r.
-#define EQ_RUN_COLUMNS                                                                             \
-    "r.id, r.campaign_id, r.run_at, r.leads_total, r.leads_processed, r.status, r.failure_reason"
+#include "db/sql_text.hpp"
 
 namespace eq::campaign {
 
 namespace {
 
-constexpr db::Statement k_running{"get_running_campaign_runs",
-                                  "SELECT " EQ_RUN_COLUMNS
-                                  " FROM campaign_runs r JOIN campaigns c ON c.id = r.campaign_id"
-                                  " WHERE c.company_id = $1 AND r.status = 'running'"
-                                  " ORDER BY r.run_at, r.id"};
+// The select list run_from_row() reads, from campaign_runs aliased r.
+constexpr db::SqlText k_run_columns{
+    "r.id, r.campaign_id, r.run_at, r.leads_total, r.leads_processed, r.status, r.failure_reason"};
 
-constexpr db::Statement k_find{"find_campaign_run",
-                               "SELECT " EQ_RUN_COLUMNS " FROM campaign_runs r WHERE r.id = $1"};
+constexpr auto k_running_sql =
+    db::sql("SELECT ", k_run_columns,
+            " FROM campaign_runs r JOIN campaigns c ON c.id = r.campaign_id"
+            " WHERE c.company_id = $1 AND r.status = 'running'"
+            " ORDER BY r.run_at, r.id");
+constexpr db::Statement k_running{"get_running_campaign_runs", k_running_sql.c_str()};
 
-#define EQ_RUN_STATE                                                                               \
-    "SELECT " EQ_RUN_COLUMNS ", coalesce(q.control, 'active') AS control,"                         \
-    " EXISTS (SELECT 1 FROM email_queue e WHERE e.campaign_run_id = r.id) AS has_rows"             \
-    " FROM campaign_runs r LEFT JOIN email_queue_runs q ON q.campaign_run_id = r.id"               \
-    " WHERE r.id = $1"
+constexpr auto k_find_sql =
+    db::sql("SELECT ", k_run_columns, " FROM campaign_runs r WHERE r.id = $1");
+constexpr db::Statement k_find{"find_campaign_run", k_find_sql.c_str()};
 
-constexpr db::Statement k_state{"find_run_state", EQ_RUN_STATE};
-constexpr db::Statement k_lock{"lock_run_state", EQ_RUN_STATE " FOR UPDATE OF r"};
+// The run (parameter `Run`) with its queue control and whether it has queue rows.
+template <int Run>
+constexpr auto k_run_state =
+    db::sql("SELECT ", k_run_columns,
+            ", coalesce(q.control, 'active') AS control,"
+            " EXISTS (SELECT 1 FROM email_queue e WHERE e.campaign_run_id = r.id) AS has_rows"
+            " FROM campaign_runs r LEFT JOIN email_queue_runs q ON q.campaign_run_id = r.id"
+            " WHERE r.id = ",
+            db::param<Run>);
 
-constexpr db::Statement k_create{
-    "create_campaign_run",
+constexpr auto k_state_sql = k_run_state<1>;
+constexpr db::Statement k_state{"find_run_state", k_state_sql.c_str()};
+constexpr auto k_lock_sql = db::sql(k_run_state<1>, " FOR UPDATE OF r");
+constexpr db::Statement k_lock{"lock_run_state", k_lock_sql.c_str()};
+
+constexpr auto k_create_sql = db::sql(
     "INSERT INTO campaign_runs AS r (campaign_id, run_at, status) VALUES ($1, now(), 'idle')"
-    " RETURNING " EQ_RUN_COLUMNS};
+    " RETURNING ",
+    k_run_columns);
+constexpr db::Statement k_create{"create_campaign_run", k_create_sql.c_str()};
 
 constexpr db::Statement k_failed{
     "mark_run_failed",

@@ -7,70 +7,76 @@ namespace eq::campaign {
 namespace {
 
 // A run is complete when none of its rows is pending, processing or held, and its
-// processed leads (EQ_RUN_PROCESSED_LEADS) reach leads_total. The web application sets leads_total
+// processed leads (k_run_processed_leads) reach leads_total. The web application sets leads_total
 // first and queues its leads one by one, so a queue drained short of it is a run still being
 // queued. What completion sets off (email_queue_run_completed, sql/014_run_completion.sql: the
 // application's end-of-run schedule) is part of the same statement, so a crash cannot
-// separate them.
-#define EQ_RUN_UNFINISHED(RUN)                                                                     \
-    "EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = " RUN                           \
-    "        AND u.status IN ('pending', 'processing', 'held'))"
+// separate them. The run is campaign_runs aliased r.
+constexpr db::SqlText k_run_unfinished{
+    "EXISTS (SELECT 1 FROM email_queue u WHERE u.campaign_run_id = r.id"
+    "        AND u.status IN ('pending', 'processing', 'held'))"};
 
 // A run with rows and none unfinished. As joins, for the sweep over every running run
 // (PostgreSQL reads the unfinished rows once); as one probe a run, for the runs of one
 // batch: as joins there, a generic plan read every unfinished row of every company after
 // each company's batch.
-#define EQ_RUN_DRAINED_JOIN(RUN)                                                                   \
-    "EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = " RUN ")"                       \
-    " AND NOT " EQ_RUN_UNFINISHED(RUN)
-#define EQ_RUN_DRAINED_PROBE(RUN) "(SELECT " EQ_RUN_DRAINED_JOIN(RUN) ")"
+constexpr auto k_run_drained_join =
+    db::sql("EXISTS (SELECT 1 FROM email_queue q WHERE q.campaign_run_id = r.id)"
+            " AND NOT ",
+            k_run_unfinished);
+constexpr auto k_run_drained_probe = db::sql("(SELECT ", k_run_drained_join, ")");
 
 // The drained runs are found first, and the processed leads counted for those only:
 // written as one WHERE, the planner counted them for every running run before it looked
 // for unfinished rows, which made the sweep of an invocation with thousands of idle
 // companies cost a count per company. The MATERIALIZED steps keep that order; the
-// update re-checks the status under the row's lock.
-#define EQ_COMPLETE_RUNS(WHERE, DRAINED, ENOUGH)                                                   \
-    "WITH candidate AS MATERIALIZED ("                                                             \
-    " SELECT r.id, r.leads_total FROM campaign_runs r"                                             \
-    " WHERE " WHERE " AND r.status = 'running' AND " DRAINED "),"                                  \
-    " ready AS MATERIALIZED (SELECT r.id FROM candidate r WHERE " ENOUGH "),"                      \
-    " done AS ("                                                                                   \
-    " UPDATE campaign_runs r SET status = 'completed' FROM ready"                                  \
-    " WHERE r.id = ready.id AND r.status = 'running' RETURNING r.id),"                             \
-    " mark AS ("                                                                                   \
-    " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"                                \
-    " SELECT id, now() FROM done"                                                                  \
-    " ON CONFLICT (campaign_run_id) DO UPDATE SET completed_at = now()"                            \
-    " RETURNING campaign_run_id),"                                                                 \
-    " effects AS (SELECT email_queue_run_completed(array_agg(id)) AS schedule_rows FROM done)"     \
-    " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done"
+// update re-checks the status under the row's lock. Where picks the runs, Drained and
+// Enough are the conditions above.
+template <db::SqlText Where, db::SqlText Drained, db::SqlText Enough>
+constexpr auto k_complete_runs = db::sql(
+    "WITH candidate AS MATERIALIZED ("
+    " SELECT r.id, r.leads_total FROM campaign_runs r"
+    " WHERE ",
+    Where, " AND r.status = 'running' AND ", Drained,
+    "),"
+    " ready AS MATERIALIZED (SELECT r.id FROM candidate r WHERE ",
+    Enough,
+    "),"
+    " done AS ("
+    " UPDATE campaign_runs r SET status = 'completed' FROM ready"
+    " WHERE r.id = ready.id AND r.status = 'running' RETURNING r.id),"
+    " mark AS ("
+    " INSERT INTO email_queue_runs (campaign_run_id, completed_at)"
+    " SELECT id, now() FROM done"
+    " ON CONFLICT (campaign_run_id) DO UPDATE SET completed_at = now()"
+    " RETURNING campaign_run_id),"
+    " effects AS (SELECT email_queue_run_completed(array_agg(id)) AS schedule_rows FROM done)"
+    " SELECT id, (SELECT schedule_rows FROM effects) AS schedule_rows FROM done");
 
-#define EQ_ENOUGH_LEADS EQ_RUN_PROCESSED_LEADS("r.id") " >= COALESCE(r.leads_total, 0)"
+constexpr auto k_enough_leads =
+    db::sql(k_run_processed_leads<"r.id">, " >= COALESCE(r.leads_total, 0)");
 
 // Two statements rather than one with "$1 IS NULL OR r.id = ANY($1)", which was planned
 // anew on every call (its generic plan reads every running run).
-constexpr db::Statement k_complete{
-    "complete_finished_runs",
-    EQ_COMPLETE_RUNS("r.id = ANY($1::uuid[])", EQ_RUN_DRAINED_PROBE("r.id"), EQ_ENOUGH_LEADS)};
-constexpr db::Statement k_complete_all{
-    "complete_all_finished_runs",
-    EQ_COMPLETE_RUNS("true", EQ_RUN_DRAINED_JOIN("r.id"), EQ_ENOUGH_LEADS)};
+constexpr auto k_complete_sql =
+    k_complete_runs<"r.id = ANY($1::uuid[])", k_run_drained_probe, k_enough_leads>;
+constexpr db::Statement k_complete{"complete_finished_runs", k_complete_sql.c_str()};
+constexpr auto k_complete_all_sql = k_complete_runs<"true", k_run_drained_join, k_enough_leads>;
+constexpr db::Statement k_complete_all{"complete_all_finished_runs", k_complete_all_sql.c_str()};
 
 // By hand (queue-admin run complete): whatever the count of its processed leads.
-constexpr db::Statement k_complete_by_hand{
-    "complete_run_by_hand", EQ_COMPLETE_RUNS("r.id = $1", EQ_RUN_DRAINED_PROBE("r.id"), "true")};
+constexpr auto k_complete_by_hand_sql = k_complete_runs<"r.id = $1", k_run_drained_probe, "true">;
+constexpr db::Statement k_complete_by_hand{"complete_run_by_hand", k_complete_by_hand_sql.c_str()};
 
 // Why a run is still running: its rows, its processed leads and leads_total.
-constexpr db::Statement k_progress{
-    "run_completion_progress",
-    "SELECT r.status, COALESCE(r.leads_total, 0) AS leads_total,"
-    " " EQ_RUN_PROCESSED_LEADS(
-        "r.id") " AS processed_leads,"
-                " (SELECT count(*) FROM email_queue u WHERE u.campaign_run_id = r.id"
-                "  AND u.status IN ('pending', 'processing', 'held')) AS unfinished_rows,"
-                " (SELECT count(*) FROM email_queue q WHERE q.campaign_run_id = r.id) AS rows"
-                " FROM campaign_runs r WHERE r.id = $1"};
+constexpr auto k_progress_sql = db::sql(
+    "SELECT r.status, COALESCE(r.leads_total, 0) AS leads_total, ", k_run_processed_leads<"r.id">,
+    " AS processed_leads,"
+    " (SELECT count(*) FROM email_queue u WHERE u.campaign_run_id = r.id"
+    "  AND u.status IN ('pending', 'processing', 'held')) AS unfinished_rows,"
+    " (SELECT count(*) FROM email_queue q WHERE q.campaign_run_id = r.id) AS rows"
+    " FROM campaign_runs r WHERE r.id = $1");
+constexpr db::Statement k_progress{"run_completion_progress", k_progress_sql.c_str()};
 
 std::vector<Uuid> completed(const db::Result& result) {
     std::vector<Uuid> out;

@@ -6,17 +6,19 @@
 #include <vector>
 
 #include "db/connection.hpp"
+#include "db/sql_text.hpp"
 #include "util/uuid.hpp"
+
+namespace eq::campaign {
 
 // A run's processed leads, as completion counts them: the distinct leads whose first
 // email is sent, failed, skipped or cancelled (a follow-up is not a lead; a cancelled
-// duplicate names a lead already counted). RUN is an SQL expression of the run's id.
-#define EQ_RUN_PROCESSED_LEADS(RUN)                                                                \
-    "(SELECT count(DISTINCT p.lead_id) FROM email_queue p WHERE p.campaign_run_id = " RUN          \
-    "   AND p.email_log_id IS NULL AND p.message_id IS NULL"                                       \
-    "   AND p.status IN ('sent', 'failed', 'skipped', 'cancelled'))"
-
-namespace eq::campaign {
+// duplicate names a lead already counted). Run is an SQL expression of the run's id.
+template <db::SqlText Run>
+inline constexpr auto k_run_processed_leads =
+    db::sql("(SELECT count(DISTINCT p.lead_id) FROM email_queue p WHERE p.campaign_run_id = ", Run,
+            "   AND p.email_log_id IS NULL AND p.message_id IS NULL"
+            "   AND p.status IN ('sent', 'failed', 'skipped', 'cancelled'))");
 
 // The web application's check_campaign_runs_completion: each of the given runs that is
 // 'running', has no row left 'pending', 'processing' or 'held' (an operator decides a
