@@ -8,6 +8,7 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "db/sql_text.hpp"
 
 namespace eq::admin {
 
@@ -17,20 +18,24 @@ using namespace std::chrono;
 
 // Rows of a run that still has rows queued, in flight or held are kept whole, so that
 // the run's history stays complete while it goes on.
-#define EQ_PURGE_TARGET                                                                            \
-    " FROM email_queue e"                                                                          \
-    " WHERE e.status IN ('sent', 'failed', 'skipped', 'cancelled')"                                \
-    "   AND COALESCE(e.processed_at, e.created_at) < $1"                                           \
-    "   AND NOT EXISTS (SELECT 1 FROM email_queue p WHERE p.campaign_run_id = e.campaign_run_id"   \
-    "     AND p.status IN ('pending', 'processing', 'held'))"
+// The rows are those last processed (or queued) before the parameter `Before`.
+template <int Before>
+constexpr auto k_purge_target = db::sql(
+    " FROM email_queue e"
+    " WHERE e.status IN ('sent', 'failed', 'skipped', 'cancelled')"
+    "   AND COALESCE(e.processed_at, e.created_at) < ",
+    db::param<Before>,
+    "   AND NOT EXISTS (SELECT 1 FROM email_queue p WHERE p.campaign_run_id = e.campaign_run_id"
+    "     AND p.status IN ('pending', 'processing', 'held'))");
 
-constexpr db::Statement k_count{"purge_count", "SELECT count(*) AS n" EQ_PURGE_TARGET};
+constexpr auto k_count_sql = db::sql("SELECT count(*) AS n", k_purge_target<1>);
+constexpr db::Statement k_count{"purge_count", k_count_sql.c_str()};
 
 // One bounded chunk per transaction; rows another session holds are skipped this time.
-constexpr db::Statement k_chunk{"purge_chunk",
-                                "WITH doomed AS (SELECT e.id" EQ_PURGE_TARGET
-                                " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)"
-                                " DELETE FROM email_queue e USING doomed d WHERE e.id = d.id"};
+constexpr auto k_chunk_sql = db::sql("WITH doomed AS (SELECT e.id", k_purge_target<1>,
+                                     " LIMIT $2 FOR UPDATE OF e SKIP LOCKED)"
+                                     " DELETE FROM email_queue e USING doomed d WHERE e.id = d.id");
+constexpr db::Statement k_chunk{"purge_chunk", k_chunk_sql.c_str()};
 
 constexpr std::int64_t k_chunk_rows = 1000;
 // The daily window counts what was sent in the last 24 hours.

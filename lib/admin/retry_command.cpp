@@ -9,6 +9,7 @@
 #include "admin/args.hpp"
 #include "admin/terminal.hpp"
 #include "db/connection.hpp"
+#include "db/sql_text.hpp"
 #include "queue/email_queue_item.hpp"
 
 namespace eq::admin {
@@ -16,22 +17,39 @@ namespace eq::admin {
 namespace {
 
 // Rows of cancelled runs stay as they are: a cancelled run is final.
-#define EQ_RETRY_TARGET                                                                            \
-    " FROM email_queue e LEFT JOIN email_queue_runs q ON q.campaign_run_id = e.campaign_run_id"    \
-    " WHERE e.status = $1 AND COALESCE(q.control, 'active') <> 'cancelled'"                        \
-    "   AND ($2::uuid IS NULL OR e.campaign_run_id = $2)"                                          \
-    "   AND ($3::uuid IS NULL OR e.company_id = $3)"                                               \
-    "   AND ($4::text IS NULL OR strpos(lower(COALESCE(e.error_message, '')), lower($4)) > 0)"     \
-    "   AND ($5::timestamptz IS NULL"                                                              \
-    "        OR COALESCE(e.processed_at, e.last_attempt_at, e.created_at) >= $5)"
+// Where the filters are among the statement's parameters (NULL: no filter but status).
+struct RetryTargetParams {
+    int status;
+    int run;
+    int company;
+    int error_like;
+    int since;
+};
+template <RetryTargetParams P>
+constexpr auto k_retry_target = db::sql(
+    " FROM email_queue e LEFT JOIN email_queue_runs q ON q.campaign_run_id = e.campaign_run_id"
+    " WHERE e.status = ",
+    db::param<P.status>, " AND COALESCE(q.control, 'active') <> 'cancelled'   AND (",
+    db::param<P.run>, "::uuid IS NULL OR e.campaign_run_id = ", db::param<P.run>, ")   AND (",
+    db::param<P.company>, "::uuid IS NULL OR e.company_id = ", db::param<P.company>, ")   AND (",
+    db::param<P.error_like>,
+    "::text IS NULL OR strpos(lower(COALESCE(e.error_message, '')), lower(",
+    db::param<P.error_like>, ")) > 0)   AND (", db::param<P.since>,
+    "::timestamptz IS NULL"
+    "        OR COALESCE(e.processed_at, e.last_attempt_at, e.created_at) >= ",
+    db::param<P.since>, ")");
 
-constexpr db::Statement k_count{"retry_count", "SELECT count(*) AS n" EQ_RETRY_TARGET};
+constexpr RetryTargetParams k_target_params{
+    .status = 1, .run = 2, .company = 3, .error_like = 4, .since = 5};
+
+constexpr auto k_count_sql = db::sql("SELECT count(*) AS n", k_retry_target<k_target_params>);
+constexpr db::Statement k_count{"retry_count", k_count_sql.c_str()};
 
 // A re-driven row is due now with its retries reset; its run, if it had completed, runs
 // again (the web application shows it running until queue-process completes it anew).
-constexpr db::Statement k_retry{
-    "retry_rows",
-    "WITH target AS (SELECT e.id" EQ_RETRY_TARGET " FOR UPDATE OF e),"
+constexpr auto k_retry_sql = db::sql(
+    "WITH target AS (SELECT e.id", k_retry_target<k_target_params>,
+    " FOR UPDATE OF e),"
     " upd AS (UPDATE email_queue e SET status = 'pending', retry_count = 0,"
     "   scheduled_for = now(), processed_at = NULL, claimed_by = NULL, claimed_at = NULL,"
     "   lease_until = NULL, send_started_at = NULL"
@@ -43,7 +61,8 @@ constexpr db::Statement k_retry{
     "   WHERE q.campaign_run_id IN (SELECT campaign_run_id FROM upd) AND q.completed_at IS NOT NULL"
     "   RETURNING 1)"
     " SELECT (SELECT count(*) FROM upd) AS n, (SELECT count(*) FROM reopened) AS reopened,"
-    " (SELECT count(*) FROM unfinished) AS unfinished"};
+    " (SELECT count(*) FROM unfinished) AS unfinished");
+constexpr db::Statement k_retry{"retry_rows", k_retry_sql.c_str()};
 
 struct RetryOptions {
     std::string run, company, status = "failed", error_like, since;

@@ -12,6 +12,7 @@
 #include "campaign/completion.hpp"
 #include "campaign/run_control.hpp"
 #include "db/connection.hpp"
+#include "db/sql_text.hpp"
 
 namespace eq::admin {
 
@@ -19,37 +20,39 @@ namespace {
 
 // One query for list and show: the run, its campaign and company, its queue control and
 // its rows by status.
-#define EQ_RUN_SELECT                                                                              \
-    "SELECT r.id, r.campaign_id, c.name AS campaign_name, c.company_id, co.name AS company_name,"  \
-    " r.run_at, r.leads_total, r.leads_processed, r.status, r.failure_reason,"                     \
-    " COALESCE(q.control, 'active') AS control, q.control_reason, q.control_changed_at,"           \
-    " q.enqueued_at, q.completed_at,"                                                              \
-    " s.pending, s.processing, s.sent, s.failed, s.skipped, s.held, s.cancelled, s.rows,"          \
-    " s.last_processed_at"                                                                         \
-    " FROM campaign_runs r"                                                                        \
-    " JOIN campaigns c ON c.id = r.campaign_id"                                                    \
-    " JOIN companies co ON co.id = c.company_id"                                                   \
-    " LEFT JOIN email_queue_runs q ON q.campaign_run_id = r.id"                                    \
-    " CROSS JOIN LATERAL (SELECT"                                                                  \
-    "   count(*) FILTER (WHERE e.status = 'pending') AS pending,"                                  \
-    "   count(*) FILTER (WHERE e.status = 'processing') AS processing,"                            \
-    "   count(*) FILTER (WHERE e.status = 'sent') AS sent,"                                        \
-    "   count(*) FILTER (WHERE e.status = 'failed') AS failed,"                                    \
-    "   count(*) FILTER (WHERE e.status = 'skipped') AS skipped,"                                  \
-    "   count(*) FILTER (WHERE e.status = 'held') AS held,"                                        \
-    "   count(*) FILTER (WHERE e.status = 'cancelled') AS cancelled,"                              \
-    "   count(*) AS rows, max(e.processed_at) AS last_processed_at"                                \
-    "   FROM email_queue e WHERE e.campaign_run_id = r.id) s"
+constexpr db::SqlText k_run_select{
+    "SELECT r.id, r.campaign_id, c.name AS campaign_name, c.company_id, co.name AS company_name,"
+    " r.run_at, r.leads_total, r.leads_processed, r.status, r.failure_reason,"
+    " COALESCE(q.control, 'active') AS control, q.control_reason, q.control_changed_at,"
+    " q.enqueued_at, q.completed_at,"
+    " s.pending, s.processing, s.sent, s.failed, s.skipped, s.held, s.cancelled, s.rows,"
+    " s.last_processed_at"
+    " FROM campaign_runs r"
+    " JOIN campaigns c ON c.id = r.campaign_id"
+    " JOIN companies co ON co.id = c.company_id"
+    " LEFT JOIN email_queue_runs q ON q.campaign_run_id = r.id"
+    " CROSS JOIN LATERAL (SELECT"
+    "   count(*) FILTER (WHERE e.status = 'pending') AS pending,"
+    "   count(*) FILTER (WHERE e.status = 'processing') AS processing,"
+    "   count(*) FILTER (WHERE e.status = 'sent') AS sent,"
+    "   count(*) FILTER (WHERE e.status = 'failed') AS failed,"
+    "   count(*) FILTER (WHERE e.status = 'skipped') AS skipped,"
+    "   count(*) FILTER (WHERE e.status = 'held') AS held,"
+    "   count(*) FILTER (WHERE e.status = 'cancelled') AS cancelled,"
+    "   count(*) AS rows, max(e.processed_at) AS last_processed_at"
+    "   FROM email_queue e WHERE e.campaign_run_id = r.id) s"};
 
-constexpr db::Statement k_list{
-    "run_list", EQ_RUN_SELECT
-    " WHERE ($1::uuid IS NULL OR c.company_id = $1)"
-    "   AND (NOT $2::boolean OR (COALESCE(q.control, 'active') <> 'cancelled'"
-    "     AND (r.status IN ('idle', 'running') OR s.pending + s.processing + s.held > 0)))"
-    " ORDER BY r.run_at DESC, r.id"
-    " LIMIT $3"};
+constexpr auto k_list_sql =
+    db::sql(k_run_select,
+            " WHERE ($1::uuid IS NULL OR c.company_id = $1)"
+            "   AND (NOT $2::boolean OR (COALESCE(q.control, 'active') <> 'cancelled'"
+            "     AND (r.status IN ('idle', 'running') OR s.pending + s.processing + s.held > 0)))"
+            " ORDER BY r.run_at DESC, r.id"
+            " LIMIT $3");
+constexpr db::Statement k_list{"run_list", k_list_sql.c_str()};
 
-constexpr db::Statement k_show{"run_show", EQ_RUN_SELECT " WHERE r.id = $1"};
+constexpr auto k_show_sql = db::sql(k_run_select, " WHERE r.id = $1");
+constexpr db::Statement k_show{"run_show", k_show_sql.c_str()};
 
 struct RunRow {
     Uuid id, campaign_id, company_id;

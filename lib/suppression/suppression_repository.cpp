@@ -1,6 +1,7 @@
 #include "suppression/suppression_repository.hpp"
 
 #include "db/connection.hpp"
+#include "db/sql_text.hpp"
 
 namespace eq::suppression {
 
@@ -9,13 +10,15 @@ namespace {
 // Serialises writers of do_not_email among emailqueue's own commands ("dnem").
 constexpr long long k_suppression_lock = 0x646e656d;
 
-#define EQ_SUPPRESSION_COLUMNS "id, email, reason, company_id, created_at"
+// The select list from_row() reads.
+constexpr db::SqlText k_suppression_columns{"id, email, reason, company_id, created_at"};
 
-constexpr db::Statement k_find{
-    "find_suppression",
-    "SELECT " EQ_SUPPRESSION_COLUMNS " FROM do_not_email"
-    " WHERE lower(email) = lower($2) AND (company_id = $1 OR company_id IS NULL)"
-    " ORDER BY company_id IS NULL, created_at, id LIMIT 1"};
+constexpr auto k_find_sql =
+    db::sql("SELECT ", k_suppression_columns,
+            " FROM do_not_email"
+            " WHERE lower(email) = lower($2) AND (company_id = $1 OR company_id IS NULL)"
+            " ORDER BY company_id IS NULL, created_at, id LIMIT 1");
+constexpr db::Statement k_find{"find_suppression", k_find_sql.c_str()};
 
 constexpr db::Statement k_exists{
     "is_suppressed",
@@ -64,10 +67,12 @@ constexpr db::Statement k_remove{
     "DELETE FROM do_not_email d USING unnest($1::text[]) AS e(email)"
     " WHERE lower(d.email) = lower(e.email) AND d.company_id IS NOT DISTINCT FROM $2::uuid"};
 
-constexpr db::Statement k_list{"list_suppressions",
-                               "SELECT " EQ_SUPPRESSION_COLUMNS " FROM do_not_email"
-                               " WHERE $1::uuid IS NULL OR company_id = $1 OR company_id IS NULL"
-                               " ORDER BY lower(email), company_id NULLS FIRST, created_at, id"};
+constexpr auto k_list_sql =
+    db::sql("SELECT ", k_suppression_columns,
+            " FROM do_not_email"
+            " WHERE $1::uuid IS NULL OR company_id = $1 OR company_id IS NULL"
+            " ORDER BY lower(email), company_id NULLS FIRST, created_at, id");
+constexpr db::Statement k_list{"list_suppressions", k_list_sql.c_str()};
 
 Suppression from_row(const db::Row& row) {
     return {row.uuid("id"), row.text("email"), row.opt_text("reason"), row.opt_uuid("company_id"),
