@@ -14,18 +14,24 @@
 
 #include "db/sql_script.hpp"
 
-#ifndef EQ_SQL_SOURCE_DIR
-#define EQ_SQL_SOURCE_DIR ""
-#endif
-#ifndef EQ_SQL_INSTALL_DIR
-#define EQ_SQL_INSTALL_DIR "/usr/local/share/emailqueue/sql"
-#endif
-
 namespace eq::db {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+// Where the migrations are looked for: the source tree's sql/ (a build run in place) and
+// the installed copy, as the build names them (CMakeLists.txt).
+#ifdef EQ_SQL_SOURCE_DIR
+constexpr const char* k_sql_source_dir = EQ_SQL_SOURCE_DIR;
+#else
+constexpr const char* k_sql_source_dir = "";
+#endif
+#ifdef EQ_SQL_INSTALL_DIR
+constexpr const char* k_sql_install_dir = EQ_SQL_INSTALL_DIR;
+#else
+constexpr const char* k_sql_install_dir = "/usr/local/share/emailqueue/sql";
+#endif
 
 // Serialises concurrent migrate runs ("emailq" in ASCII).
 constexpr long long k_migrate_lock = 0x656d61696c71;
@@ -119,7 +125,7 @@ std::string find_sql_dir(const std::optional<std::string>& override_dir) {
             return installed.string();
         }
     }
-    for (const char* dir : {EQ_SQL_SOURCE_DIR, EQ_SQL_INSTALL_DIR}) {
+    for (const char* dir : {k_sql_source_dir, k_sql_install_dir}) {
         if (*dir && usable(dir)) {
             return dir;
         }
