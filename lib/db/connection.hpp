@@ -11,116 +11,13 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "db/db_error.hpp"
 #include "db/result.hpp"
-#include "util/error.hpp"
-#include "util/time.hpp"
-#include "util/uuid.hpp"
+#include "db/statement.hpp"
 
 struct pg_conn;
 
 namespace eq::db {
-
-// A named SQL statement. The name appears in every error about it, so an operator can
-// tell which query failed; values only ever travel as $n parameters.
-struct Statement {
-    const char* name;
-    const char* sql;
-};
-
-// The result shape a statement promises; anything else is an error naming the statement.
-enum class Shape {
-    none,      // a command: no rows come back (INSERT/UPDATE/DELETE without RETURNING)
-    one,       // exactly one row
-    maybe_one, // zero or one row
-    rows,      // any number of rows
-};
-
-// A query parameter in text format; nullopt is SQL NULL.
-using Param = std::optional<std::string>;
-
-inline Param to_param(const std::string& v) {
-    return v;
-}
-inline Param to_param(std::string&& v) {
-    return std::move(v);
-}
-inline Param to_param(std::string_view v) {
-    return std::string(v);
-}
-inline Param to_param(const char* v) {
-    return std::string(v);
-}
-inline Param to_param(bool v) {
-    return std::string(v ? "true" : "false");
-}
-inline Param to_param(std::nullopt_t) {
-    return std::nullopt;
-}
-inline Param to_param(const Uuid& v) {
-    return v.str();
-}
-inline Param to_param(Timestamp v) {
-    return format_timestamp(v, true);
-}
-inline Param to_param(double v) {
-    return std::to_string(v);
-}
-template <std::integral T>
-requires(!std::same_as<T, bool>) Param to_param(T v) {
-    return std::to_string(v);
-}
-// A uuid[] literal ("{a,b}"); cast the parameter with $n::uuid[].
-Param to_param(const std::vector<Uuid>& ids);
-template <class T> Param to_param(const std::optional<T>& v) {
-    return v ? to_param(*v) : Param{};
-}
-
-// A database error: the statement's name and the server's message, with the exit code
-// that fits the SQLSTATE (unreachable server -> unavailable, missing table -> schema, ...).
-class DbError : public Error {
-public:
-    DbError(ExitCode code, const std::string& message, std::string sqlstate,
-            std::string server_message, std::string hint = {})
-        : Error(code, message, std::move(hint)), m_sqlstate(std::move(sqlstate)),
-          m_server_message(std::move(server_message)) {}
-    const std::string& sqlstate() const { return m_sqlstate; }
-    // The server's (or libpq's) own words, without the statement's name.
-    const std::string& server_message() const { return m_server_message; }
-
-private:
-    std::string m_sqlstate;
-    std::string m_server_message;
-};
-
-// What a server answers in session mode when a pooler in transaction mode is between us
-// and it: a prepared statement missing (26000) or already there (42P05), a session lock
-// gone. Exit status config, with a hint naming database.pool_mode: transaction.
-class PoolModeError : public DbError {
-public:
-    PoolModeError(const std::string& what, std::string sqlstate, std::string server_message);
-};
-
-// A session advisory lock that vanished (pg_advisory_unlock said it was not held):
-// `what` names the lock.
-PoolModeError lock_vanished(std::string_view what);
-
-// The exit code for a SQLSTATE ("08006" -> unavailable, "42P01" -> schema, ...).
-ExitCode exit_code_for_sqlstate(std::string_view sqlstate);
-
-// The password a libpq connection string or URI holds, in every form it is written in
-// (as given, and percent-decoded in a URI), for redaction; empty when it holds none. A
-// malformed string is read as far as it goes: libpq's error about it may quote it.
-std::vector<std::string> conninfo_passwords(const std::string& conninfo);
-
-// One statement of a pipeline (Connection::pipeline).
-struct Call {
-    const Statement* statement;
-    std::vector<Param> params;
-    Shape shape;
-};
-template <class... Args> Call call(const Statement& s, Shape shape, const Args&... args) {
-    return {&s, {to_param(args)...}, shape};
-}
 
 // Owns a PGconn. Move-only. Statements run with TimeZone UTC and ISO dates, and never
 // with synchronous_commit = off (raised to 'local'): every commit is durable once it

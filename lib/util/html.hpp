@@ -3,10 +3,12 @@
 #include <string>
 #include <string_view>
 
-namespace eq {
+#include "util/html_escape.hpp"
 
-// Escapes & < > " ' so a value can go anywhere in HTML text or a quoted attribute.
-std::string html_escape(std::string_view text);
+// HTML to plain text, for the text/plain alternative of every HTML message. Escaping and
+// entity decoding are in util/html_escape.hpp.
+
+namespace eq {
 
 // The text/plain alternative of an HTML body: script, style, head and comments dropped;
 // paragraphs, headings, list items, table rows and <br> become line breaks; links keep

@@ -20,10 +20,7 @@ void append_utf8(std::string& out, unsigned cp) {
     }
 }
 
-namespace {
-
-// Length of the well-formed sequence starting at s[i], or 0 when it is ill-formed.
-std::size_t sequence_length(std::string_view s, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
     const unsigned char c = b(i);
     if (c < 0x80) {
@@ -59,11 +56,9 @@ std::size_t sequence_length(std::string_view s, std::size_t i) {
     return n;
 }
 
-} // namespace
-
 bool is_valid_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
-        const auto n = sequence_length(text, i);
+        const auto n = utf8_sequence_length(text, i);
         if (n == 0) {
             return false;
         }
@@ -76,7 +71,7 @@ std::string repair_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        const auto n = sequence_length(text, i);
+        const auto n = utf8_sequence_length(text, i);
         if (n == 0) {
             out += "\xef\xbf\xbd";
             ++i;

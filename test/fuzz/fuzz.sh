@@ -17,17 +17,18 @@ cxx=${FUZZ_CXX:-clang++}
 
 sources_of() {
     case $1 in
-    template) echo lib/content/template.cpp lib/util/html.cpp lib/util/strings.cpp \
-        lib/util/utf8.cpp ;;
+    template) echo lib/content/template.cpp lib/util/html.cpp lib/util/html_escape.cpp \
+        lib/util/strings.cpp lib/util/utf8.cpp ;;
     header) echo lib/message/header.cpp lib/util/base64.cpp lib/util/strings.cpp \
         lib/util/utf8.cpp lib/util/time.cpp ;;
     address) echo lib/message/address.cpp lib/message/header.cpp lib/util/base64.cpp \
         lib/util/strings.cpp lib/util/utf8.cpp lib/util/time.cpp lib/util/uuid.cpp ;;
     fernet) echo lib/crypto/fernet.cpp lib/util/base64.cpp ;;
-    config) echo lib/config/config.cpp lib/config/key_table.cpp lib/log/log.cpp lib/util/json.cpp lib/util/strings.cpp \
-        lib/util/time.cpp lib/util/utf8.cpp ;;
-    html) echo lib/util/html.cpp lib/util/strings.cpp lib/util/utf8.cpp ;;
-    json) echo lib/util/json.cpp lib/util/utf8.cpp ;;
+    config) echo lib/config/config.cpp lib/config/key_table.cpp lib/log/log.cpp \
+        lib/util/json_value.cpp lib/util/json_parse.cpp lib/util/json_write.cpp \
+        lib/util/strings.cpp lib/util/time.cpp lib/util/utf8.cpp ;;
+    html) echo lib/util/html.cpp lib/util/html_escape.cpp lib/util/strings.cpp lib/util/utf8.cpp ;;
+    json) echo lib/util/json_value.cpp lib/util/json_parse.cpp lib/util/json_write.cpp lib/util/utf8.cpp ;;
     *) echo "fuzz: unknown target '$1'" >&2; exit 2 ;;
     esac
 }

@@ -1,168 +1,15 @@
-#include "util/json.hpp"
+// Reading JSON, strictly per RFC 8259 (what is refused is listed in util/json.hpp), with
+// the place of the first fault in the error. Recursive descent, no deeper than
+// Json::k_max_depth, so hostile input cannot exhaust the stack.
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <cstdlib>
 
+#include "util/json.hpp"
 #include "util/utf8.hpp"
 
 namespace eq {
-
-std::int64_t Json::as_int() const {
-    if (m_v.index() == 3) {
-        return static_cast<std::int64_t>(std::get<double>(m_v));
-    }
-    return std::get<std::int64_t>(m_v);
-}
-
-double Json::as_double() const {
-    if (m_v.index() == 2) {
-        return static_cast<double>(std::get<std::int64_t>(m_v));
-    }
-    return std::get<double>(m_v);
-}
-
-Json& Json::set(std::string key, Json value) {
-    auto& obj = std::get<Object>(m_v);
-    for (auto& [k, v] : obj) {
-        if (k == key) {
-            v = std::move(value);
-            return v;
-        }
-    }
-    obj.emplace_back(std::move(key), std::move(value));
-    return obj.back().second;
-}
-
-const Json* Json::find(std::string_view key) const {
-    if (!is_object()) {
-        return nullptr;
-    }
-    for (const auto& [k, v] : std::get<Object>(m_v)) {
-        if (k == key) {
-            return &v;
-        }
-    }
-    return nullptr;
-}
-
-Json& Json::push(Json value) {
-    auto& arr = std::get<Array>(m_v);
-    arr.push_back(std::move(value));
-    return arr.back();
-}
-
-void json_quote(std::string& out, std::string_view s) {
-    out.push_back('"');
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        case '\b':
-            out += "\\b";
-            break;
-        case '\f':
-            out += "\\f";
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                out += fmt::format("\\u{:04x}", c);
-            } else {
-                out.push_back(ch);
-            }
-        }
-    }
-    out.push_back('"');
-}
-
-void Json::write(std::string& out, int indent, int depth) const {
-    const auto newline = [&](int d) {
-        if (indent > 0) {
-            out.push_back('\n');
-            out.append(static_cast<std::size_t>(indent * d), ' ');
-        }
-    };
-    switch (m_v.index()) {
-    case 0:
-        out += "null";
-        break;
-    case 1:
-        out += std::get<bool>(m_v) ? "true" : "false";
-        break;
-    case 2:
-        out += fmt::format("{}", std::get<std::int64_t>(m_v));
-        break;
-    case 3: {
-        const double d = std::get<double>(m_v);
-        out += std::isfinite(d) ? fmt::format("{}", d) : "null";
-        break;
-    }
-    case 4:
-        json_quote(out, std::get<std::string>(m_v));
-        break;
-    case 5: {
-        const auto& arr = std::get<Array>(m_v);
-        out.push_back('[');
-        for (std::size_t i = 0; i < arr.size(); ++i) {
-            if (i) {
-                out.push_back(',');
-            }
-            newline(depth + 1);
-            arr[i].write(out, indent, depth + 1);
-        }
-        if (!arr.empty()) {
-            newline(depth);
-        }
-        out.push_back(']');
-        break;
-    }
-    case 6: {
-        const auto& obj = std::get<Object>(m_v);
-        out.push_back('{');
-        for (std::size_t i = 0; i < obj.size(); ++i) {
-            if (i) {
-                out.push_back(',');
-            }
-            newline(depth + 1);
-            json_quote(out, obj[i].first);
-            out += indent > 0 ? ": " : ":";
-            obj[i].second.write(out, indent, depth + 1);
-        }
-        if (!obj.empty()) {
-            newline(depth);
-        }
-        out.push_back('}');
-        break;
-    }
-    }
-}
-
-std::string Json::dump() const {
-    std::string out;
-    write(out, 0, 0);
-    return out;
-}
-
-std::string Json::pretty() const {
-    std::string out;
-    write(out, 2, 0);
-    return out;
-}
 
 namespace {
 
@@ -202,7 +49,7 @@ private:
         return true;
     }
     bool value(Json& out, int depth) {
-        if (depth > 200) {
+        if (depth > Json::k_max_depth) {
             return error("nesting too deep");
         }
         skip_ws();
@@ -250,6 +97,10 @@ private:
         }
         if (m_p == int_start) {
             return error("unexpected character");
+        }
+        if (m_s[int_start] == '0' && m_p - int_start > 1) {
+            m_p = int_start;
+            return error("leading zero in a number");
         }
         if (m_p < m_s.size() && m_s[m_p] == '.') {
             is_float = true;
@@ -314,8 +165,20 @@ private:
             if (c == '"') {
                 return true;
             }
-            if (static_cast<unsigned char>(c) < 0x20) {
+            const auto octet = static_cast<unsigned char>(c);
+            if (octet < 0x20) {
+                --m_p;
                 return error("control character in string");
+            }
+            if (octet >= 0x80) {
+                const auto n = utf8_sequence_length(m_s, m_p - 1);
+                if (n == 0) {
+                    --m_p;
+                    return error("not well-formed UTF-8");
+                }
+                out.append(m_s.substr(m_p - 1, n));
+                m_p += n - 1;
+                continue;
             }
             if (c != '\\') {
                 out.push_back(c);
@@ -415,6 +278,7 @@ private:
             if (m_p >= m_s.size() || m_s[m_p] != '"') {
                 return error("expected a string key");
             }
+            const std::size_t key_start = m_p;
             std::string key;
             if (!string(key)) {
                 return false;
@@ -428,7 +292,13 @@ private:
             if (!value(v, depth + 1)) {
                 return false;
             }
-            out.set(std::move(key), std::move(v));
+            if (out.find(key) != nullptr) {
+                m_p = key_start;
+                std::string quoted;
+                json_quote(quoted, key);
+                return error(fmt::format("repeated key {}", quoted));
+            }
+            out.insert(std::move(key), std::move(v));
             skip_ws();
             if (m_p < m_s.size() && m_s[m_p] == ',') {
                 ++m_p;
