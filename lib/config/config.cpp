@@ -273,7 +273,7 @@ Config parse(std::string_view yaml_text, const std::string& source) {
     walk(c, root, path, source);
     // A row must never look abandoned while its run still works on it: the leases are
     // renewed before each send and each generator run when they could end within it
-    // (lib/process/company_batch.cpp), so a lease must outlast each of those steps.
+    // (lib/process/leases.hpp), so a lease must outlast each of those steps.
     if (c.processing.lease <= c.longest_send()) {
         throw Error(ExitCode::config,
                     fmt::format("{}: processing.lease ({}) must be longer than a send can take: "

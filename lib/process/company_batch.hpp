@@ -42,7 +42,10 @@ struct BatchContext {
     std::stop_token stop;
 };
 
-// One company's turn in an invocation:
+// One company's turn in an invocation. This file is the sending loop; its parts are
+// claim.hpp (1), composer.hpp and delivery.hpp (2, 3), recorder.hpp with
+// queue/outcome_writer.hpp (the outcomes and the pipelining), work_ahead.hpp (the rows
+// in hand), pacer.hpp and leases.hpp (the batch's time, on a process::Clock):
 //  1. under the company's advisory lock, read its throttle settings, sending schedule,
 //     sliding-window usage and hold; compute the budget (policy::compute_budget, with
 //     the ramped daily limit), plan the paced sends (policy::plan_sends), claim up to

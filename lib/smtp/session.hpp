@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "net/curl_easy.hpp"
+#include "smtp/mailer.hpp"
 #include "smtp/send_outcome.hpp"
 
 namespace eq::smtp {
@@ -41,13 +42,13 @@ struct SessionOptions {
 // the password in every form AUTH sends it.
 //
 // Not thread-safe: one Session per thread. curl_global_init must have run.
-class Session {
+class Session final : public Mailer {
 public:
     // Opens nothing yet: the first send connects.
     explicit Session(SessionOptions options);
     Session(Session&&) noexcept;
     Session& operator=(Session&&) noexcept;
-    ~Session(); // closes the connection (QUIT), waiting at most the reply timeout
+    ~Session() override; // closes the connection (QUIT), waiting at most the reply timeout
 
     // Sends one message from `from` (MAIL FROM) to `to` (RCPT TO). The message must be
     // the builder's output: CRLF line breaks only, no line over 998 octets; addresses
@@ -56,7 +57,7 @@ public:
     // When a reused connection turns out to be closed before the server answered
     // anything, the send is tried once more on a fresh connection (nothing can have
     // been accepted).
-    SendOutcome send(std::string_view from, std::string_view to, std::string_view message);
+    SendOutcome send(std::string_view from, std::string_view to, std::string_view message) override;
 
     // Where this session sends, e.g. "smtps://smtp.gmail.com:465/acme.example" (no secret).
     const std::string& url() const;

@@ -61,8 +61,8 @@ void ProcessFixture::set(const std::string& section, const std::string& key,
 void ProcessFixture::set_lease(std::chrono::seconds lease) {
     set("processing", "lease", fmt::format("{}s", lease.count()));
     // The shortest message timeout, so that the batch renews its leases before a send only
-    // when it has run for longer than lease - 3 s (lib/process/company_batch.cpp,
-    // leases_cover(): 2 x message_timeout and a second's margin).
+    // when it has run for longer than lease - 3 s (lib/process/leases.hpp,
+    // LeaseKeeper::cover(): 2 x message_timeout and a second's margin).
     set("smtp", "message_timeout", "1s");
 }
 
