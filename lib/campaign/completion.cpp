@@ -50,9 +50,6 @@ namespace {
 
 // Two statements rather than one with "$1 IS NULL OR r.id = ANY($1)", which was planned
 // anew on every call (its generic plan reads every running run).
-constexpr db::Statement k_complete{
-    "complete_finished_runs",
-    EQ_COMPLETE_RUNS("r.id = ANY($1::uuid[])", EQ_RUN_DRAINED_PROBE("r.id"), EQ_ENOUGH_LEADS)};
 constexpr db::Statement k_complete_all{
     "complete_all_finished_runs",
     EQ_COMPLETE_RUNS("true", EQ_RUN_DRAINED_JOIN("r.id"), EQ_ENOUGH_LEADS)};
@@ -82,11 +79,16 @@ std::vector<Uuid> completed(const db::Result& result) {
 
 } // namespace
 
+const db::Statement k_complete_finished_runs_statement{
+    "complete_finished_runs",
+    EQ_COMPLETE_RUNS("r.id = ANY($1::uuid[])", EQ_RUN_DRAINED_PROBE("r.id"), EQ_ENOUGH_LEADS)};
+
 std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector<Uuid>& run_ids) {
     if (run_ids.empty()) {
         return {};
     }
-    return completed(conn.exec(k_complete, {db::to_param(run_ids)}, db::Shape::rows));
+    return completed(
+        conn.exec(k_complete_finished_runs_statement, {db::to_param(run_ids)}, db::Shape::rows));
 }
 
 std::vector<Uuid> complete_all_finished_runs(db::Connection& conn) {
