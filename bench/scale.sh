@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench/scale.sh BUILD_DIR [COMPANIES] [ROWS] [INVOCATIONS] [IDLE] [SMALL] [LARGE] [DELAY]
+# bench/scale.sh BUILD_DIR [COMPANIES] [ROWS] [INVOCATIONS] [IDLE] [SMALL] [LARGE] [DELAY] [MANY]
 #
 # One cron tick at SaaS scale (results in docs/benchmarks.md), on a private PostgreSQL of
 # its own (BUILD_DIR/bench-pg, with pg_stat_statements loaded) and Postfix's smtp-sink:
@@ -19,6 +19,11 @@
 #      and SMALL companies (default 1,000) with 5 due rows each; batch cap 50, the same
 #      sink, INVOCATIONS invocations together: the small companies served in that one tick
 #      and what the large one sent.
+#   4. Many due companies: MANY companies (default 100,000; 0 skips it) with ROWS due rows
+#      each, the same sink and INVOCATIONS invocations together, for one tick: each
+#      invocation stops taking companies after processing.run_length (4 minutes), as in
+#      production, and leaves the rest to the next tick. Messages sent, wall time and
+#      messages per second, beside the tick's rate of benchmark 1.
 # With BENCH_BASE_BUILD set to the build folder of another revision (make bench-scale
 # BENCH_BASE=REV builds one; or a folder with bin/queue-process, bin/queue-admin and that
 # revision's sql/), each benchmark also runs that revision's queue-process on a database
@@ -35,6 +40,7 @@ idle=${5:-100000}
 small=${6:-1000}
 large=${7:-100000}
 delay=${8:-1}
+many=${9:-100000}
 large_limit=50
 base_build=${BENCH_BASE_BUILD:-}
 report=$build/bench/scale.md
@@ -249,6 +255,29 @@ SQL
     "$pgbin/dropdb" "$db"
 done
 
+# --- 4. many due companies -------------------------------------------------------------
+declare -A many_s many_sent many_rate
+if [ "$many" -gt 0 ]; then
+    many_port=$(free_port)
+    start_sink "$many_port" -w "$delay"
+    for version in "${versions[@]}"; do
+        db=many_$version
+        echo "bench: 4. many due companies ($version): $many companies x $rows rows, one tick" >&2
+        new_db "$db" "$many" "$rows" sink "${template[$version]}"
+        psql -d "$db" -c "UPDATE email_throttle_settings SET max_emails_per_hour = $rows" \
+            -c "VACUUM ANALYZE email_throttle_settings" -c CHECKPOINT
+        config "$work/many.yaml" sink "$many_port" "$rows"
+        start=$(now)
+        start_invocations "$version" "$db" "$work/many.yaml" "$invocations"
+        wait_invocations "$db"
+        many_s[$version]=$(since "$start")
+        many_sent[$version]=$(psql -d "$db" -tAc "SELECT count(*) FROM email_queue WHERE status = 'sent'")
+        many_rate[$version]=$(echo "scale=1; ${many_sent[$version]} / ${many_s[$version]}" | bc)
+        echo "bench:    ${many_sent[$version]} sent in ${many_s[$version]} s: ${many_rate[$version]} msg/s" >&2
+        "$pgbin/dropdb" "$db"
+    done
+fi
+
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 pgv=$("$pgbin/postgres" --version)
 label() { [ "$1" = current ] && echo "this revision" || echo "base ${BENCH_BASE_NAME:-$base_build}"; }
@@ -256,8 +285,8 @@ label() { [ "$1" = current ] && echo "this revision" || echo "base ${BENCH_BASE_
 cat <<MD
 ### One tick at scale ($(date -u +%Y-%m-%d), $(nproc) cores, ${cpu}, ${pgv})
 
-Reproduce: \`make bench-scale BENCH_SCALE_ARGS="$companies $rows $invocations $idle $small $large $delay"\`
-(or \`bash bench/scale.sh build $companies $rows $invocations $idle $small $large $delay\`).
+Reproduce: \`make bench-scale BENCH_SCALE_ARGS="$companies $rows $invocations $idle $small $large $delay $many"\`
+(or \`bash bench/scale.sh build $companies $rows $invocations $idle $small $large $delay $many\`).
 
 1. Tick: $companies companies x $rows due rows (each allowed $rows an hour), smtp-sink
 answering DATA after $delay s, $invocations queue-process invocations started together.
@@ -290,6 +319,21 @@ MD
 for version in "${versions[@]}"; do
     echo "| $(label "$version") | ${fair_s[$version]} s | **${fair_small[$version]}** | ${fair_large[$version]} (limit $large_limit) |"
 done
+if [ "$many" -gt 0 ]; then
+    cat <<MD
+
+4. Many due companies: $many companies x $rows due rows, the same sink, $invocations
+invocations together, one tick (each invocation takes no new company after
+processing.run_length, 4 minutes); the rate beside benchmark 1's, with $companies due
+companies.
+
+| version | sent | wall | messages/s | benchmark 1's messages/s |
+| --- | --- | --- | --- | --- |
+MD
+    for version in "${versions[@]}"; do
+        echo "| $(label "$version") | ${many_sent[$version]} of $((many * rows)) | ${many_s[$version]} s | **${many_rate[$version]}** | ${tick_rate[$version]} |"
+    done
+fi
 for version in "${versions[@]}"; do
     cat <<MD
 

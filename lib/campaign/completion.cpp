@@ -57,10 +57,10 @@ constexpr auto k_enough_leads =
     db::sql(k_run_processed_leads<"r.id">, " >= COALESCE(r.leads_total, 0)");
 
 // Two statements rather than one with "$1 IS NULL OR r.id = ANY($1)", which was planned
-// anew on every call (its generic plan reads every running run).
+// anew on every call (its generic plan reads every running run). The first is
+// k_complete_finished_runs_statement, below.
 constexpr auto k_complete_sql =
     k_complete_runs<"r.id = ANY($1::uuid[])", k_run_drained_probe, k_enough_leads>;
-constexpr db::Statement k_complete{"complete_finished_runs", k_complete_sql.c_str()};
 constexpr auto k_complete_all_sql = k_complete_runs<"true", k_run_drained_join, k_enough_leads>;
 constexpr db::Statement k_complete_all{"complete_all_finished_runs", k_complete_all_sql.c_str()};
 
@@ -88,11 +88,15 @@ std::vector<Uuid> completed(const db::Result& result) {
 
 } // namespace
 
+const db::Statement k_complete_finished_runs_statement{"complete_finished_runs",
+                                                       k_complete_sql.c_str()};
+
 std::vector<Uuid> complete_finished_runs(db::Connection& conn, const std::vector<Uuid>& run_ids) {
     if (run_ids.empty()) {
         return {};
     }
-    return completed(conn.exec(k_complete, {db::to_param(run_ids)}, db::Shape::rows));
+    return completed(
+        conn.exec(k_complete_finished_runs_statement, {db::to_param(run_ids)}, db::Shape::rows));
 }
 
 std::vector<Uuid> complete_all_finished_runs(db::Connection& conn) {
