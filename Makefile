@@ -104,10 +104,12 @@ bench-pooler: deps-bench
 
 # One cron tick at scale: companies x due rows through several queue-process invocations
 # started together (rate, PostgreSQL CPU per message, peak RSS, connections, delivery
-# audit, statements), the idle cost, fair shares and one tick of many due companies; not
-# part of `make bench` (about half an hour at the default sizes). Arguments:
+# audit, statements), the idle cost, fair shares and the rate with many due companies; not
+# part of `make bench` (at the default sizes about an hour and a half a version, most of
+# it the 500,000 messages of the many-companies run). Arguments:
 # BENCH_SCALE_ARGS="COMPANIES ROWS INVOCATIONS IDLE SMALL LARGE DELAY MANY" (default
-# "10000 5 4 100000 1000 100000 1 100000"; a quick run: "1000 5 4 10000 100 10000 1 0"). BENCH_BASE=REV also builds that git revision under
+# "10000 5 4 100000 1000 100000 1 100000"; a quick run: "1000 5 4 10000 100 10000 1 0").
+# BENCH_BASE=REV also builds that git revision under
 # $(BUILD)/bench-base and runs it in the same run for comparison.
 BENCH_SCALE_ARGS ?=
 BENCH_BASE ?=
